@@ -1,0 +1,59 @@
+package io.fossil.kv;
+
+import java.util.Arrays;
+
+/** Byte-string helpers shared by every backend: ordering, successors, printable forms. */
+public final class Keys {
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private Keys() {}
+
+  /** Unsigned lexicographic order: the order every backend keeps. */
+  public static int compare(byte[] a, byte[] b) {
+    return Arrays.compareUnsigned(a, b);
+  }
+
+  /** The smallest key greater than {@code key}: {@code key + 0x00}. */
+  public static byte[] successor(byte[] key) {
+    return Arrays.copyOf(key, key.length + 1);
+  }
+
+  /**
+   * The smallest key greater than every key that starts with {@code prefix}, or null when there is
+   * none (the prefix is empty or all 0xFF).
+   */
+  public static byte[] prefixEnd(byte[] prefix) {
+    int i = prefix.length - 1;
+    while (i >= 0 && prefix[i] == (byte) 0xFF) {
+      i--;
+    }
+    if (i < 0) {
+      return null;
+    }
+    byte[] end = Arrays.copyOf(prefix, i + 1);
+    end[i]++;
+    return end;
+  }
+
+  /** Concatenation. */
+  public static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** Printable form for messages: printable ASCII as is, other bytes as {@code \xNN}. */
+  public static String toString(byte[] bytes) {
+    StringBuilder sb = new StringBuilder(bytes.length + 2).append('"');
+    for (byte b : bytes) {
+      int c = b & 0xFF;
+      if (c >= 0x20 && c < 0x7F && c != '\\' && c != '"') {
+        sb.append((char) c);
+      } else {
+        sb.append("\\x").append(HEX[c >>> 4]).append(HEX[c & 0xF]);
+      }
+    }
+    return sb.append('"').toString();
+  }
+}
