@@ -1,0 +1,139 @@
+package io.fossil.kv.rocksdb;
+
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.KeyValue;
+import io.fossil.kv.KvClosedException;
+import io.fossil.kv.KvException;
+import io.fossil.kv.KvLimits;
+import io.fossil.kv.KvStore;
+import io.fossil.kv.ScanPage;
+import io.fossil.kv.WriteBatch;
+import io.fossil.kv.WriteOutcome;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+
+/**
+ * The embedded default backend: RocksDB in this process (ADR 0004). A write is acknowledged only
+ * after its batch is in the write-ahead log and the log is synced to disk. Concurrent writes are
+ * group-committed by one committer thread per database; their futures complete on that thread.
+ * Reads run on the caller's thread and may block on disk I/O.
+ *
+ * <p>Handles opened on the same directory in one JVM share one database, so several in-process
+ * nodes can share a store; a second process cannot open it (open fails with a {@link KvException}
+ * that says so).
+ */
+public final class RocksDbKvStore implements KvStore {
+
+  /**
+   * RocksDB has no hard batch limits of its own; these keep one batch from monopolizing the
+   * committer or memory.
+   */
+  public static final KvLimits LIMITS = new KvLimits(100_000, 64L << 20, 64 << 10, 16 << 20);
+
+  private final SharedRocksDb shared;
+  private volatile boolean closed;
+
+  private RocksDbKvStore(SharedRocksDb shared) {
+    this.shared = shared;
+  }
+
+  /** Opens (creating if needed) the store in {@code directory}. */
+  public static RocksDbKvStore open(Path directory) {
+    return new RocksDbKvStore(SharedRocksDb.acquire(directory));
+  }
+
+  @Override
+  public CompletableFuture<Optional<byte[]>> get(byte[] key) {
+    if (closed || !shared.beginRead()) {
+      return CompletableFuture.failedFuture(new KvClosedException());
+    }
+    try {
+      return CompletableFuture.completedFuture(Optional.ofNullable(shared.db().get(key)));
+    } catch (RocksDBException e) {
+      return CompletableFuture.failedFuture(new KvException("rocksdb read failed", e));
+    } finally {
+      shared.endRead();
+    }
+  }
+
+  @Override
+  public CompletableFuture<ScanPage> scan(KeyRange range, int limit, boolean reverse) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("scan limit must be at least 1, was " + limit);
+    }
+    if (closed || !shared.beginRead()) {
+      return CompletableFuture.failedFuture(new KvClosedException());
+    }
+    List<KeyValue> out = new ArrayList<>(Math.min(limit, 1024));
+    boolean more;
+    try (ReadOptions options = new ReadOptions();
+        Slice lower = new Slice(range.start());
+        Slice upper = range.end() == null ? null : new Slice(range.end())) {
+      options.setIterateLowerBound(lower);
+      if (upper != null) {
+        options.setIterateUpperBound(upper);
+      }
+      try (RocksIterator it = shared.db().newIterator(options)) {
+        if (reverse) {
+          it.seekToLast();
+        } else {
+          it.seekToFirst();
+        }
+        while (it.isValid() && out.size() < limit) {
+          out.add(new KeyValue(it.key(), it.value()));
+          if (reverse) {
+            it.prev();
+          } else {
+            it.next();
+          }
+        }
+        more = it.isValid();
+        it.status();
+      }
+    } catch (RocksDBException e) {
+      return CompletableFuture.failedFuture(new KvException("rocksdb scan failed", e));
+    } finally {
+      shared.endRead();
+    }
+    return CompletableFuture.completedFuture(ScanPage.of(range, out, reverse, more));
+  }
+
+  @Override
+  public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
+    LIMITS.check(batch);
+    if (closed) {
+      return CompletableFuture.failedFuture(new KvClosedException());
+    }
+    return shared.committer().submit(batch);
+  }
+
+  @Override
+  public KvLimits limits() {
+    return LIMITS;
+  }
+
+  /** Synced disk writes since the database opened; fewer than batches when group commit works. */
+  public long diskWrites() {
+    return shared.committer().diskWrites();
+  }
+
+  /** Batches committed since the database opened. */
+  public long batchesCommitted() {
+    return shared.committer().batchesCommitted();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      shared.release();
+    }
+  }
+}
