@@ -1,0 +1,274 @@
+package io.fossil.bench;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.kv.TupleKey;
+import io.fossil.kv.WriteBatch;
+import io.fossil.kv.WriteOutcome;
+import io.fossil.kv.rocksdb.RocksDbKvStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Raw-storage ceiling: conditional batch writes through the SPI, closed loop, each writer keeping
+ * one batch in flight. Two shapes: {@code single} (per event one key, put if absent) and {@code
+ * append} (per event the three keys an append writes, with the preconditions the segment owner will
+ * use: segment not sealed, stream-index key absent, previous position present, id absent).
+ */
+@Command(
+    name = "storage",
+    mixinStandardHelpOptions = true,
+    description = "Conditional batch write throughput and latency of a storage backend.")
+final class StorageBench implements Callable<Integer> {
+
+  @Option(
+      names = "--store",
+      description = "Store URI; default: rocksdb: in a fresh temporary directory.")
+  String store;
+
+  @Option(
+      names = "--batch",
+      split = ",",
+      defaultValue = "1,10,100",
+      description = "Events per batch.")
+  List<Integer> batchSizes;
+
+  @Option(
+      names = "--writers",
+      split = ",",
+      defaultValue = "1,8,64",
+      description = "Concurrent writers.")
+  List<Integer> writers;
+
+  @Option(
+      names = "--shape",
+      split = ",",
+      defaultValue = "single,append",
+      description = "single, append.")
+  List<String> shapes;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per cell.")
+  int seconds;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per cell.")
+  int warmup;
+
+  @Option(names = "--event-bytes", defaultValue = "300", description = "Event record size.")
+  int eventBytes;
+
+  @Option(names = "--streams", defaultValue = "10000", description = "Streams per writer (append).")
+  int streamsPerWriter;
+
+  private final AtomicLong runIds = new AtomicLong();
+
+  @Override
+  public Integer call() throws Exception {
+    Path tmp = null;
+    String uri = store;
+    if (uri == null) {
+      tmp = Files.createTempDirectory("fossil-bench");
+      uri = "rocksdb:" + tmp;
+    }
+    System.out.printf(
+        "# storage bench: %s, %d s per cell after %d s warm-up, %d-byte events, %d cores%n%n",
+        uri, seconds, warmup, eventBytes, Runtime.getRuntime().availableProcessors());
+    System.out.println(
+        "| shape | events/batch | writers | events/s | batches/s | p50 ms | p99 ms | batches per disk write |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    try (KvStore kv = KvStores.open(uri)) {
+      for (String shape : shapes) {
+        for (int batch : batchSizes) {
+          if (!fits(kv, shape, batch)) {
+            System.out.printf(
+                "| %s | %d | - | exceeds the backend's %d operations per batch | | | | |%n",
+                shape, batch, kv.limits().maxOperations());
+            continue;
+          }
+          for (int w : writers) {
+            runCell(kv, shape, batch, w);
+          }
+        }
+      }
+    } finally {
+      if (tmp != null) {
+        deleteRecursively(tmp);
+      }
+    }
+    return 0;
+  }
+
+  private static boolean fits(KvStore kv, String shape, int batch) {
+    int ops = shape.equals("append") ? 3 * batch + 1 : batch;
+    return ops <= kv.limits().maxOperations();
+  }
+
+  private void runCell(KvStore kv, String shape, int batch, int writerCount) throws Exception {
+    long run = runIds.incrementAndGet();
+    Recorder latency = new Recorder(3);
+    AtomicLong events = new AtomicLong();
+    AtomicLong batches = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Writer> all = new ArrayList<>();
+    for (int w = 0; w < writerCount; w++) {
+      all.add(new Writer(kv, shape, batch, run, w, latency, events, batches, failures, stop));
+    }
+    all.forEach(Writer::next);
+    TimeUnit.SECONDS.sleep(warmup); // a fixed warm-up period, not a wait for a condition
+    latency.reset();
+    long e0 = events.get();
+    long b0 = batches.get();
+    long d0 = diskWrites(kv);
+    long t0 = System.nanoTime();
+    TimeUnit.SECONDS.sleep(seconds);
+    long elapsed = System.nanoTime() - t0;
+    long e1 = events.get();
+    long b1 = batches.get();
+    long d1 = diskWrites(kv);
+    var histogram = latency.getIntervalHistogram();
+    stop.set(true);
+    for (Writer w : all) {
+      w.done.get(60, TimeUnit.SECONDS);
+    }
+    double secs = elapsed / 1e9;
+    String perDisk =
+        d1 > d0 ? String.format(Locale.ROOT, "%.1f", (b1 - b0) / (double) (d1 - d0)) : "n/a";
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %d | %d | %,.0f | %,.0f | %.2f | %.2f | %s |%s%n",
+        shape,
+        batch,
+        writerCount,
+        (e1 - e0) / secs,
+        (b1 - b0) / secs,
+        histogram.getValueAtPercentile(50) / 1000.0,
+        histogram.getValueAtPercentile(99) / 1000.0,
+        perDisk,
+        failures.get() > 0 ? " " + failures.get() + " unexpected outcomes" : "");
+  }
+
+  private static long diskWrites(KvStore kv) {
+    return kv instanceof RocksDbKvStore r ? r.diskWrites() : 0;
+  }
+
+  /** One closed-loop writer: issues the next batch from the completion of the previous one. */
+  private final class Writer {
+    private final KvStore kv;
+    private final String shape;
+    private final int batch;
+    private final long run;
+    private final int id;
+    private final Recorder latency;
+    private final AtomicLong events;
+    private final AtomicLong batches;
+    private final AtomicLong failures;
+    private final AtomicBoolean stop;
+    private final long[] heads;
+    private final SplittableRandom random;
+    private final byte[] payload;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private long counter;
+
+    Writer(
+        KvStore kv,
+        String shape,
+        int batch,
+        long run,
+        int id,
+        Recorder latency,
+        AtomicLong events,
+        AtomicLong batches,
+        AtomicLong failures,
+        AtomicBoolean stop) {
+      this.kv = kv;
+      this.shape = shape;
+      this.batch = batch;
+      this.run = run;
+      this.id = id;
+      this.latency = latency;
+      this.events = events;
+      this.batches = batches;
+      this.failures = failures;
+      this.stop = stop;
+      this.heads = new long[streamsPerWriter];
+      java.util.Arrays.fill(heads, -1);
+      this.random = new SplittableRandom(run * 1_000_003L + id);
+      this.payload = new byte[eventBytes];
+      random.nextBytes(payload);
+    }
+
+    void next() {
+      if (stop.get()) {
+        done.complete(null);
+        return;
+      }
+      WriteBatch b = shape.equals("append") ? appendBatch() : singleKeyBatch();
+      long start = System.nanoTime();
+      kv.write(b)
+          .whenComplete(
+              (outcome, error) -> {
+                latency.recordValue((System.nanoTime() - start) / 1000);
+                if (error == null && outcome instanceof WriteOutcome.Committed) {
+                  events.addAndGet(batch);
+                  batches.incrementAndGet();
+                } else {
+                  failures.incrementAndGet();
+                }
+                next();
+              });
+    }
+
+    private WriteBatch singleKeyBatch() {
+      WriteBatch.Builder b = WriteBatch.builder();
+      for (int i = 0; i < batch; i++) {
+        byte[] key = TupleKey.of("bench", run, id, counter++);
+        b.requireAbsent(key).put(key, payload);
+      }
+      return b.build();
+    }
+
+    /** The keys and preconditions of DESIGN.md's storage layout, one segment per writer. */
+    private WriteBatch appendBatch() {
+      String segment = run + "." + id;
+      WriteBatch.Builder b = WriteBatch.builder();
+      b.requireAbsent(TupleKey.of("seg", segment, "seal"));
+      java.util.Set<Integer> inBatch = new java.util.HashSet<>();
+      for (int i = 0; i < batch; i++) {
+        int s = random.nextInt(heads.length);
+        String stream = "bench" + run + "-" + id + "-" + s;
+        long position = ++heads[s];
+        long c = counter++;
+        byte[] indexKey = TupleKey.of("str", stream, position);
+        byte[] idKey = TupleKey.of("id", stream, "evt-" + segment + "-" + c);
+        b.requireAbsent(indexKey).requireAbsent(idKey);
+        // Only a stream's first event in the batch needs its predecessor already stored.
+        boolean firstInBatch = inBatch.add(s);
+        if (position > 0 && firstInBatch) {
+          b.requirePresent(TupleKey.of("str", stream, position - 1));
+        }
+        b.put(TupleKey.of("seg", segment, "e", c), payload);
+        b.put(indexKey, TupleKey.of(segment, c));
+        b.put(idKey, TupleKey.of(position, 0x5eedL));
+      }
+      return b.build();
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
