@@ -1,0 +1,37 @@
+package io.fossil.placement;
+
+import java.util.List;
+
+/**
+ * A change to placement state. {@link PlacementState#replay} is the only way state changes, and it
+ * rejects records that would break an invariant (time going backwards, an epoch or sequence that
+ * does not grow, reopening a sealed segment).
+ */
+public sealed interface PlacementRecord {
+
+  /** Log time advanced to {@code time} (ms); never backwards. */
+  record ClockAdvanced(long time) implements PlacementRecord {}
+
+  record SequencesReserved(String clusterId, long firstSeq, long lastSeq)
+      implements PlacementRecord {}
+
+  record MemberJoined(String nodeId, long incarnation, String httpAddress, String raftAddress)
+      implements PlacementRecord {}
+
+  record MemberRenewed(String nodeId) implements PlacementRecord {}
+
+  record MemberLeaving(String nodeId) implements PlacementRecord {}
+
+  record MemberRemoved(String nodeId) implements PlacementRecord {}
+
+  /** Nobody is expired before {@code until}. */
+  record GraceGranted(long until) implements PlacementRecord {}
+
+  record SegmentOpened(
+      SegmentId id, String owner, long ownerIncarnation, long epoch, List<SegmentId> predecessors)
+      implements PlacementRecord {}
+
+  record SegmentSealed(SegmentId id, List<SegmentId> successors) implements PlacementRecord {}
+
+  record FinalCounterRecorded(SegmentId id, long finalCounter) implements PlacementRecord {}
+}

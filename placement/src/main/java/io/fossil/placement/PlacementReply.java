@@ -1,0 +1,33 @@
+package io.fossil.placement;
+
+import java.util.List;
+
+/** The placement group's answer to a {@link PlacementCommand}. */
+public sealed interface PlacementReply {
+
+  /** Done; {@code version} is the placement version after the command. */
+  record Ok(long version) implements PlacementReply {}
+
+  /** Heartbeat or registration accepted: leases run until {@code leaseDeadline} (log time). */
+  record Leased(long version, long leaseDeadline) implements PlacementReply {}
+
+  /** A topology change was made; {@code created} are the new segments. */
+  record Changed(long version, List<SegmentId> created) implements PlacementReply {}
+
+  /** Refused; nothing changed. {@code message} is for people. */
+  record Rejected(Code code, String message) implements PlacementReply {}
+
+  /** Why a command was refused: one stable code per reason. */
+  enum Code {
+    UNKNOWN_MEMBER,
+    STALE_INCARNATION,
+    UNKNOWN_SEGMENT,
+    SEGMENT_NOT_OPEN,
+    BAD_SPLIT_POINT,
+    NOT_ADJACENT,
+    NO_LIVE_TARGET,
+    SEQUENCES_EXHAUSTED,
+    CONFLICT,
+    NOT_INITIALIZED
+  }
+}
