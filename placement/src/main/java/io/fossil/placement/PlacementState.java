@@ -48,6 +48,38 @@ public final class PlacementState {
     this.config = config;
   }
 
+  /** Rebuilds a state from a snapshot (see {@link PlacementCodec#restore}). */
+  static PlacementState restored(
+      PlacementConfig config,
+      long version,
+      long time,
+      String clusterId,
+      long nextSeq,
+      long lastSeq,
+      long maxEpoch,
+      long graceUntil,
+      List<Member> members,
+      List<Segment> segments) {
+    PlacementState s = new PlacementState(config);
+    s.version = version;
+    s.time = time;
+    s.clusterId = clusterId;
+    s.nextSeq = nextSeq;
+    s.lastSeq = lastSeq;
+    s.maxEpoch = maxEpoch;
+    s.graceUntil = graceUntil;
+    for (Member m : members) {
+      s.members.put(m.nodeId(), m);
+    }
+    for (Segment seg : segments) {
+      s.segments.put(seg.id().seq(), seg);
+      if (seg.isOpen()) {
+        s.openByFirst.put(seg.id().first(), seg.id());
+      }
+    }
+    return s;
+  }
+
   public PlacementConfig config() {
     return config;
   }
@@ -131,7 +163,8 @@ public final class PlacementState {
 
   /** An immutable copy for readers on other threads. */
   public PlacementView view() {
-    return new PlacementView(version, time, clusterId, members(), segments(), config.leaseMillis());
+    return new PlacementView(
+        version, time, clusterId, members(), segments(), config.leaseMillis(), nextSeq, lastSeq);
   }
 
   /** Applies one record. */

@@ -13,7 +13,9 @@ public record PlacementView(
     String clusterId,
     List<Member> members,
     List<Segment> segments,
-    long leaseMillis) {
+    long leaseMillis,
+    long nextSeq,
+    long lastSeq) {
 
   public PlacementView {
     members = List.copyOf(members);

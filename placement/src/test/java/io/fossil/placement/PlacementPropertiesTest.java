@@ -52,9 +52,12 @@ class PlacementPropertiesTest {
       if (command instanceof ReserveSequences r) {
         reserved = r.lastSeq();
       }
+      assertThat(PlacementCodec.decodeCommand(PlacementCodec.encode(command))).isEqualTo(command);
       long versionBefore = state.version();
       long timeBefore = state.time();
       PlacementController.Result result = controller.execute(command, time);
+      assertThat(PlacementCodec.decodeReply(PlacementCodec.encode(result.reply())))
+          .isEqualTo(result.reply());
 
       assertThat(state.time()).isGreaterThanOrEqualTo(timeBefore);
       if (result.reply() instanceof PlacementReply.Rejected) {
@@ -85,6 +88,12 @@ class PlacementPropertiesTest {
       }
     }
     assertAncestryFromIdsEqualsAncestryFromDag(state);
+    byte[] snapshot = PlacementCodec.snapshot(state);
+    PlacementState restored = PlacementCodec.restore(snapshot, config);
+    assertThat(PlacementCodec.snapshot(restored)).isEqualTo(snapshot);
+    assertThat(restored.view()).isEqualTo(state.view());
+    assertThat(PlacementCodec.decodeView(PlacementCodec.encode(state.view())))
+        .isEqualTo(state.view());
   }
 
   private static PlacementCommand randomCommand(

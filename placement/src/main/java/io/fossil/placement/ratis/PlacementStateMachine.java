@@ -1,0 +1,202 @@
+package io.fossil.placement.ratis;
+
+import io.fossil.placement.PlacementCodec;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementController;
+import io.fossil.placement.PlacementState;
+import io.fossil.placement.PlacementView;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The Ratis adapter around {@link PlacementController}: the leader stamps each command with its
+ * clock in {@link #startTransaction} (so every replica applies the same log time), {@link
+ * #applyTransaction} runs the controller, queries read a {@link PlacementView}. Expected refusals
+ * are reply values; an exception from apply would stop the server, so only a broken invariant (a
+ * bug) may throw.
+ */
+final class PlacementStateMachine extends BaseStateMachine {
+
+  static final byte QUERY_VIEW = 1;
+  static final byte QUERY_AWAIT = 2;
+
+  private final PlacementConfig config;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private PlacementController controller;
+  private volatile PlacementView view;
+
+  private record Waiter(long afterVersion, CompletableFuture<Message> future) {}
+
+  PlacementStateMachine(PlacementConfig config, Clock clock, ScheduledExecutorService timer) {
+    this.config = config;
+    this.clock = clock;
+    this.timer = timer;
+    reset(new PlacementState(config));
+  }
+
+  private synchronized void reset(PlacementState state) {
+    controller = new PlacementController(state);
+    view = state.view();
+  }
+
+  /** The state as last applied on this replica. */
+  PlacementView view() {
+    return view;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    reinitialize();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null || !Files.exists(snapshot.getFile().getPath())) {
+      return;
+    }
+    if (snapshot.getFile().getFileDigest() != null) {
+      MD5FileUtil.verifySavedMD5(
+          snapshot.getFile().getPath().toFile(), snapshot.getFile().getFileDigest());
+    }
+    byte[] bytes = Files.readAllBytes(snapshot.getFile().getPath());
+    synchronized (this) {
+      reset(PlacementCodec.restore(bytes, config));
+      updateLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    byte[] bytes;
+    TermIndex applied;
+    synchronized (this) {
+      bytes = PlacementCodec.snapshot(controller.state());
+      applied = getLastAppliedTermIndex();
+    }
+    if (applied == null) {
+      return -1;
+    }
+    File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
+    File tmp = new File(file.getPath() + ".tmp");
+    Files.write(tmp.toPath(), bytes);
+    Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, applied));
+    return applied.getIndex();
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString command = request.getMessage().getContent();
+    ByteBuffer stamped = ByteBuffer.allocate(8 + command.size());
+    stamped.putLong(clock.millis());
+    command.copyTo(stamped);
+    stamped.flip();
+    return TransactionContext.newBuilder()
+        .setStateMachine(this)
+        .setClientRequest(request)
+        .setLogData(UnsafeByteOperations.unsafeWrap(stamped))
+        .build();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
+    long logTime = data.getLong();
+    byte[] commandBytes = new byte[data.remaining()];
+    data.get(commandBytes);
+    PlacementCommand command;
+    try {
+      command = PlacementCodec.decodeCommand(commandBytes);
+    } catch (IllegalArgumentException e) {
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+      return CompletableFuture.failedFuture(e);
+    }
+    byte[] reply;
+    synchronized (this) {
+      PlacementController.Result result = controller.execute(command, logTime);
+      reply = PlacementCodec.encode(result.reply());
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+      view = controller.state().view();
+      wakeWaiters();
+    }
+    return CompletableFuture.completedFuture(
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    ByteBuffer q = request.getContent().asReadOnlyByteBuffer();
+    byte kind = q.get();
+    if (kind == QUERY_VIEW) {
+      return CompletableFuture.completedFuture(viewMessage());
+    }
+    if (kind == QUERY_AWAIT) {
+      long afterVersion = q.getLong();
+      long maxWaitMillis = q.getLong();
+      CompletableFuture<Message> future = new CompletableFuture<>();
+      synchronized (this) {
+        if (view.version() > afterVersion) {
+          return CompletableFuture.completedFuture(viewMessage());
+        }
+        waiters.add(new Waiter(afterVersion, future));
+      }
+      timer.schedule(() -> future.complete(viewMessage()), maxWaitMillis, TimeUnit.MILLISECONDS);
+      return future;
+    }
+    return CompletableFuture.failedFuture(new IllegalArgumentException("unknown query " + kind));
+  }
+
+  private Message viewMessage() {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(PlacementCodec.encode(view)));
+  }
+
+  private void wakeWaiters() {
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.future.isDone() || view.version() > w.afterVersion) {
+        it.remove();
+        w.future.complete(viewMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.fossil.placement.ratis;
+
+import io.fossil.kv.KvStore;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementView;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One voter of the placement group: a Ratis server over gRPC running the placement state machine,
+ * plus the duties its leader performs (grant grace on taking over, reserve segment sequences in the
+ * store, tick lease expiry and rebalancing). The constructor starts nothing; {@link #start()} does;
+ * {@link #close()} is idempotent and stops every thread it started.
+ */
+public final class RatisPlacementPeer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RatisPlacementPeer.class);
+
+  /**
+   * @param nodeId this voter's id (also its Raft peer id)
+   * @param peers every voter's id → Raft address (host:port), this one included
+   * @param storageDir where the Raft log and snapshots live; must survive restarts
+   * @param groupName names the Raft group; identical on every voter
+   * @param tickInterval how often the leader ticks (a fraction of the lease)
+   * @param snapshotEvery take a snapshot after this many log entries
+   */
+  public record Config(
+      String nodeId,
+      Map<String, String> peers,
+      Path storageDir,
+      String groupName,
+      PlacementConfig placement,
+      Duration tickInterval,
+      long snapshotEvery) {
+
+    public Config {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (!peers.containsKey(nodeId)) {
+        throw new IllegalArgumentException(
+            "peers " + peers.keySet() + " do not include this node " + nodeId);
+      }
+      peers = Map.copyOf(peers);
+      if (tickInterval.isNegative() || tickInterval.isZero()) {
+        throw new IllegalArgumentException("tickInterval must be positive");
+      }
+      if (snapshotEvery < 1) {
+        throw new IllegalArgumentException("snapshotEvery must be at least 1");
+      }
+    }
+  }
+
+  private final Config config;
+  private final ScheduledExecutorService timer;
+  private final PlacementStateMachine stateMachine;
+  private final RaftServer server;
+  private final RaftGroup group;
+  private final SequenceReserver reserver;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private RatisPlacementClient client;
+  private volatile boolean wasLeader;
+  private volatile boolean dutyRunning;
+
+  public RatisPlacementPeer(Config config, KvStore store, Clock clock) {
+    this.config = config;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fossil-placement-" + config.nodeId());
+              t.setDaemon(true);
+              return t;
+            });
+    this.stateMachine = new PlacementStateMachine(config.placement(), clock, timer);
+    this.group = RatisGroups.group(config.groupName(), config.peers());
+    this.reserver = new SequenceReserver(store);
+    RaftProperties properties = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(properties, List.of(config.storageDir().toFile()));
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotEvery());
+    RaftServerConfigKeys.Rpc.setTimeoutMin(
+        properties, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(
+        properties, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+    GrpcConfigKeys.Server.setPort(
+        properties, RatisGroups.port(config.peers().get(config.nodeId())));
+    try {
+      this.server =
+          RaftServer.newBuilder()
+              .setServerId(RaftPeerId.valueOf(config.nodeId()))
+              .setGroup(group)
+              .setProperties(properties)
+              .setStateMachine(stateMachine)
+              .setOption(RaftStorage.StartupOption.RECOVER)
+              .build();
+    } catch (IOException e) {
+      timer.shutdownNow();
+      throw new UncheckedIOException("cannot create the placement peer " + config.nodeId(), e);
+    }
+  }
+
+  /** Starts the Raft server and the leader duties. */
+  public CompletableFuture<Void> start() {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            server.start();
+          } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(
+                "placement peer " + config.nodeId() + " failed to start", e);
+          }
+          client =
+              RatisPlacementClient.connect(
+                  config.groupName(), config.peers(), Duration.ofSeconds(10));
+          long every = config.tickInterval().toMillis();
+          timer.scheduleWithFixedDelay(this::leaderDuties, every, every, TimeUnit.MILLISECONDS);
+        });
+  }
+
+  /** Whether this peer currently leads the group. */
+  public boolean isLeader() {
+    try {
+      return !closed.get() && server.getDivision(group.getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The placement as applied on this replica (not linearizable; for tests and diagnostics). */
+  public PlacementView localView() {
+    return stateMachine.view();
+  }
+
+  /** Asks Ratis for a snapshot now; completes with the index it covers. */
+  public long takeSnapshot() throws IOException {
+    return stateMachine.takeSnapshot();
+  }
+
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  private void leaderDuties() {
+    if (dutyRunning || closed.get()) {
+      return;
+    }
+    if (!isLeader()) {
+      wasLeader = false;
+      return;
+    }
+    dutyRunning = true;
+    CompletableFuture<?> duty =
+        wasLeader
+            ? CompletableFuture.completedFuture(null)
+            : client.submit(new PlacementCommand.LeaderChanged()).thenRun(() -> wasLeader = true);
+    duty.thenCompose(x -> reserver.reserveIfLow(stateMachine.view()))
+        .thenCompose(
+            cmd ->
+                cmd.map(c -> client.submit(c).thenApply(r -> (Object) r))
+                    .orElse(CompletableFuture.completedFuture(null)))
+        .thenCompose(x -> client.submit(new PlacementCommand.Tick()))
+        .whenComplete(
+            (r, e) -> {
+              dutyRunning = false;
+              if (e != null && !closed.get()) {
+                LOG.warn("placement leader duty failed on {}: {}", config.nodeId(), e.toString());
+              }
+            });
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    timer.shutdownNow();
+    if (client != null) {
+      client.close();
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.warn("closing placement peer {}: {}", config.nodeId(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.fossil.placement.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.placement.PlacementCodec;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.Segment;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three placement voters in this JVM, talking Raft over gRPC on loopback. */
+class RatisPlacementGroupTest {
+
+  private static final Duration BOUND = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  private final List<RatisPlacementPeer> peers = new ArrayList<>();
+  private final Map<String, String> addresses = new LinkedHashMap<>();
+  private KvStore store;
+  private RatisPlacementClient client;
+  private String group;
+
+  @BeforeEach
+  void startGroup() throws Exception {
+    group = "test-" + UUID.randomUUID();
+    store = KvStores.open("mem:" + group);
+    for (String id : List.of("p1", "p2", "p3")) {
+      addresses.put(id, "127.0.0.1:" + freePort());
+    }
+    for (String id : addresses.keySet()) {
+      peers.add(startPeer(id));
+    }
+    client = RatisPlacementClient.connect(group, addresses, Duration.ofSeconds(10));
+  }
+
+  @AfterEach
+  void stopGroup() {
+    if (client != null) {
+      client.close();
+    }
+    peers.forEach(RatisPlacementPeer::close);
+    store.close();
+  }
+
+  @Test
+  void electsAppliesSurvivesLeaderLossAndReplicasAgree() throws Exception {
+    registerThreeNodes();
+    await().atMost(BOUND).until(() -> client.view().get().segments().size() == 8);
+
+    RatisPlacementPeer leader = awaitLeader();
+    leader.close();
+    peers.remove(leader);
+    RatisPlacementPeer next = awaitLeader();
+    assertThat(next).isNotSameAs(leader);
+
+    // A long poll wakes up on the next change, well before its own deadline.
+    long version = client.view().get().version();
+    var change = client.awaitChange(version, Duration.ofMinutes(5));
+    Segment victim = client.view().get().segments().get(0);
+    PlacementReply moved =
+        client.submit(new PlacementCommand.Move(victim.id(), "n3")).get(30, TimeUnit.SECONDS);
+    assertThat(moved).isInstanceOf(PlacementReply.Changed.class);
+    assertThat(change.get(30, TimeUnit.SECONDS).version()).isGreaterThan(version);
+    PlacementReply split =
+        client
+            .submit(
+                new PlacementCommand.Split(((PlacementReply.Changed) moved).created().get(0), null))
+            .get(30, TimeUnit.SECONDS);
+    assertThat(split).isInstanceOf(PlacementReply.Changed.class);
+
+    assertReplicasIdentical();
+  }
+
+  @Test
+  void aRestartedPeerCatchesUpFromSnapshotAndLog() throws Exception {
+    registerThreeNodes();
+    for (int i = 0; i < 30; i++) {
+      client.submit(new PlacementCommand.Heartbeat("n" + (1 + i % 3), 1)).get(30, TimeUnit.SECONDS);
+    }
+    RatisPlacementPeer follower =
+        peers.stream().filter(p -> !p.isLeader()).findFirst().orElseThrow();
+    await()
+        .atMost(BOUND)
+        .until(() -> follower.localView().version() == client.view().get().version());
+    follower.takeSnapshot();
+    follower.close();
+    peers.remove(follower);
+    try (Stream<Path> files = Files.walk(dir.resolve(follower.nodeId()))) {
+      assertThat(files.map(Path::toString)).anyMatch(f -> f.contains("snapshot"));
+    }
+
+    for (int i = 0; i < 20; i++) {
+      client.submit(new PlacementCommand.Heartbeat("n" + (1 + i % 3), 1)).get(30, TimeUnit.SECONDS);
+    }
+    RatisPlacementPeer restarted = startPeer(follower.nodeId());
+    peers.add(restarted);
+    await()
+        .atMost(BOUND)
+        .until(() -> restarted.localView().version() >= client.view().get().version());
+    assertReplicasIdentical();
+  }
+
+  private void registerThreeNodes() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      PlacementReply r =
+          client
+              .submit(new PlacementCommand.Register("n" + i, 1, "http://n" + i, "n" + i + ":1"))
+              .get(30, TimeUnit.SECONDS);
+      assertThat(r).isInstanceOf(PlacementReply.Leased.class);
+    }
+  }
+
+  private RatisPlacementPeer startPeer(String id) throws Exception {
+    RatisPlacementPeer peer =
+        new RatisPlacementPeer(
+            new RatisPlacementPeer.Config(
+                id,
+                addresses,
+                dir.resolve(id),
+                group,
+                new PlacementConfig(8, 3, 600_000, 4),
+                Duration.ofMillis(100),
+                10),
+            store,
+            Clock.systemUTC());
+    peer.start().get(30, TimeUnit.SECONDS);
+    return peer;
+  }
+
+  private RatisPlacementPeer awaitLeader() {
+    return await()
+        .atMost(BOUND)
+        .until(
+            () -> peers.stream().filter(RatisPlacementPeer::isLeader).findFirst().orElse(null),
+            p -> p != null);
+  }
+
+  /** Every live replica applies the same log to the same state (byte for byte). */
+  private void assertReplicasIdentical() throws Exception {
+    await()
+        .atMost(BOUND)
+        .untilAsserted(
+            () -> {
+              PlacementView linearized = client.view().get();
+              for (RatisPlacementPeer p : peers) {
+                PlacementView local = p.localView();
+                assertThat(local.version()).isGreaterThanOrEqualTo(linearized.version());
+              }
+              byte[] first = PlacementCodec.encode(peers.get(0).localView());
+              for (RatisPlacementPeer p : peers) {
+                assertThat(PlacementCodec.encode(p.localView())).isEqualTo(first);
+              }
+            });
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
