@@ -1,0 +1,41 @@
+package io.fossil.owner;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MemSegmentAppenderTest extends SegmentAppenderContract {
+
+  @Override
+  protected KvStore openStore() {
+    // etcd's default limits, so the append-size rules are exercised as a default etcd sees them.
+    return KvStores.open("mem:?maxOperations=128&maxBatchBytes=1500000&maxValueBytes=1400000");
+  }
+
+  @Test
+  void appendLimitsNameWhatToChange() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    assertThatThrownBy(() -> a.append(anon("s", 43)))
+        .isInstanceOf(InvalidAppendException.class)
+        .hasMessageContaining("at most 42 events");
+    assertThatThrownBy(() -> a.append(anon("", 1)))
+        .hasMessageContaining("stream name must not be empty");
+    assertThatThrownBy(() -> a.append(anon("bad\nname", 1)))
+        .hasMessageContaining("control character");
+    assertThatThrownBy(() -> a.append(anon("x".repeat(513), 1)))
+        .hasMessageContaining("maximum is 512");
+    assertThatThrownBy(() -> a.append(new AppendRequest("s", -2, anon("s", 1).events())))
+        .hasMessageContaining("expected position");
+    assertThatThrownBy(() -> a.append(new AppendRequest("s", -1, List.of())))
+        .hasMessageContaining("at least one event");
+    assertThatThrownBy(
+            () ->
+                a.append(
+                    new AppendRequest(
+                        "s", -1, List.of(new ProposedEvent(null, "T", new byte[1_500_000], null)))))
+        .hasMessageContaining("may hold at most");
+  }
+}

@@ -1,0 +1,304 @@
+package io.fossil.owner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fossil.kv.KvScans;
+import io.fossil.kv.KvStore;
+import io.fossil.placement.SegmentId;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The segment owner's promises, run against each backend by a one-method subclass. */
+abstract class SegmentAppenderContract {
+
+  static final SegmentId S1 = new SegmentId(1, 0, -1L);
+  static final SegmentId S2 = new SegmentId(2, 0, -1L);
+  static final long FOREVER = Long.MAX_VALUE / 2;
+
+  protected KvStore store;
+  private final List<SegmentAppender> appenders = new ArrayList<>();
+  protected final AtomicLong nanos = new AtomicLong();
+
+  protected abstract KvStore openStore() throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = openStore();
+  }
+
+  @AfterEach
+  void close() {
+    appenders.forEach(SegmentAppender::close);
+    store.close();
+  }
+
+  protected SegmentAppender started(
+      KvStore on, SegmentId id, long epoch, long incarnation, List<SegmentId> ancestors)
+      throws Exception {
+    SegmentAppender a =
+        new SegmentAppender(
+            on,
+            id,
+            epoch,
+            incarnation,
+            ancestors,
+            FOREVER,
+            SegmentAppender.Config.DEFAULT,
+            Clock.systemUTC(),
+            nanos::get);
+    appenders.add(a);
+    a.start().get(30, TimeUnit.SECONDS);
+    return a;
+  }
+
+  static AppendRequest req(String stream, long expected, String... ids) {
+    List<ProposedEvent> events = new ArrayList<>();
+    for (String id : ids) {
+      events.add(
+          new ProposedEvent(
+              id, "Happened", ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), null));
+    }
+    return new AppendRequest(stream, expected, events);
+  }
+
+  static AppendRequest anon(String stream, int n) {
+    List<ProposedEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(new ProposedEvent(null, "Happened", new byte[] {(byte) i}, null));
+    }
+    return new AppendRequest(stream, AppendRequest.ANY, events);
+  }
+
+  static AppendResult await(java.util.concurrent.CompletableFuture<AppendResult> f)
+      throws Exception {
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Every stream-index entry of a stream, checked to point at a record of that stream and position.
+   */
+  protected List<StoredEvent> readStream(String stream) throws Exception {
+    List<StoredEvent> out = new ArrayList<>();
+    List<byte[]> refs = new ArrayList<>();
+    KvScans.forEach(store, EventLayout.indexRange(stream), 100, false, kv -> refs.add(kv.value()))
+        .get(30, TimeUnit.SECONDS);
+    for (byte[] ref : refs) {
+      long[] sc = EventLayout.decodeIndexValue(ref);
+      byte[] record = store.get(EventLayout.eventKey(sc[0], sc[1])).get().orElseThrow();
+      out.add(EventLayout.decodeRecord(record));
+    }
+    for (int i = 0; i < out.size(); i++) {
+      assertThat(out.get(i).stream()).isEqualTo(stream);
+      assertThat(out.get(i).position()).as("no gap in %s", stream).isEqualTo(i);
+    }
+    return out;
+  }
+
+  @Test
+  void appendsGetConsecutivePositionsAndDenseCounters() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    var r1 = (AppendResult.Appended) await(a.append(anon("orders-1", 3)));
+    var r2 = (AppendResult.Appended) await(a.append(anon("orders-2", 1)));
+    var r3 = (AppendResult.Appended) await(a.append(anon("orders-1", 2)));
+    assertThat(
+            List.of(r1.firstPosition(), r1.lastPosition(), r3.firstPosition(), r3.lastPosition()))
+        .containsExactly(0L, 2L, 3L, 4L);
+    assertThat(r2.firstPosition()).isZero();
+    List<Long> counters =
+        List.of(
+            r1.firstCounter(),
+            r1.lastCounter(),
+            r2.firstCounter(),
+            r3.firstCounter(),
+            r3.lastCounter());
+    assertThat(counters).containsExactlyInAnyOrder(0L, 2L, 3L, 4L, 5L);
+    assertThat(readStream("orders-1")).hasSize(5);
+  }
+
+  @Test
+  void concurrentWritersWithExpectedPositionsGetEachPositionExactlyOnce() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    int target = 150;
+    Map<Long, String> winners = new ConcurrentHashMap<>();
+    List<AppendResult.Conflict> conflicts = new CopyOnWriteArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < 16; w++) {
+        String me = "w" + w;
+        workers.add(
+            pool.submit(
+                () -> {
+                  long expected = -1;
+                  int n = 0;
+                  while (true) {
+                    AppendResult r = await(a.append(req("race", expected, me + "-" + n++)));
+                    if (r instanceof AppendResult.Appended ok) {
+                      assertThat(winners.put(ok.firstPosition(), me)).isNull();
+                      expected = ok.lastPosition();
+                    } else if (r instanceof AppendResult.Conflict c) {
+                      conflicts.add(c);
+                      expected = c.actualPosition();
+                    } else {
+                      throw new AssertionError("unexpected " + r);
+                    }
+                    if (expected >= target - 1) {
+                      return null;
+                    }
+                  }
+                }));
+      }
+      for (Future<?> f : workers) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<StoredEvent> stored = readStream("race");
+    assertThat(stored.size()).isGreaterThanOrEqualTo(target);
+    assertThat(winners).hasSize(stored.size());
+    assertThat(conflicts).isNotEmpty();
+    for (AppendResult.Conflict c : conflicts) {
+      assertThat(c.actualPosition()).isNotEqualTo(c.expectedPosition()).isLessThan(stored.size());
+    }
+  }
+
+  @Test
+  void retriesWithTheSameIdsAreRecognised() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    var first = (AppendResult.Appended) await(a.append(req("cart-1", -1, "a", "b")));
+    assertThat(await(a.append(req("cart-1", -1, "a", "b"))))
+        .isEqualTo(
+            new AppendResult.Duplicate("cart-1", first.firstPosition(), first.lastPosition()));
+    assertThat(await(a.append(req("cart-1", AppendRequest.ANY, "a", "c"))))
+        .isInstanceOf(AppendResult.IdempotencyConflict.class);
+    AppendRequest otherPayload =
+        new AppendRequest(
+            "cart-1",
+            AppendRequest.ANY,
+            List.of(new ProposedEvent("a", "Other", new byte[] {1}, null)));
+    assertThat(await(a.append(otherPayload))).isInstanceOf(AppendResult.IdempotencyConflict.class);
+    // Ids are scoped per stream: the same id on another stream is a new event.
+    assertThat(await(a.append(req("cart-2", -1, "a")))).isInstanceOf(AppendResult.Appended.class);
+    assertThat(readStream("cart-1")).hasSize(2);
+    assertThatThrownBy(() -> a.append(req("cart-1", AppendRequest.ANY, "x", "x")))
+        .isInstanceOf(InvalidAppendException.class)
+        .hasMessageContaining("appears twice");
+  }
+
+  @Test
+  void aSuccessorSealsItsAncestorAndContinuesEveryStream() throws Exception {
+    SegmentAppender old = started(store, S1, 1, 1, List.of());
+    await(old.append(anon("orders-1", 5)));
+    await(old.append(req("orders-2", -1, "x")));
+    SegmentAppender next = started(store, S2, 2, 2, List.of(S1));
+    var r = (AppendResult.Appended) await(next.append(anon("orders-1", 1)));
+    assertThat(r.firstPosition()).isEqualTo(5);
+    assertThat(r.segment()).isEqualTo(S2);
+    assertThat(await(next.append(req("orders-2", AppendRequest.ANY, "x"))))
+        .as("an id stored by the previous owner is still recognised")
+        .isInstanceOf(AppendResult.Duplicate.class);
+    assertThat(await(old.append(anon("orders-1", 1)))).isEqualTo(new AppendResult.Sealed(S1));
+    assertThat(EventLayout.finalCounter(store.get(EventLayout.sealKey(1)).get().orElseThrow()))
+        .hasValue(5);
+    assertThat(readStream("orders-1")).hasSize(6);
+  }
+
+  @Test
+  void aNewIncarnationNeverWritesToASegmentAnEarlierOneHeld() throws Exception {
+    started(store, S1, 1, 1, List.of());
+    SegmentAppender again =
+        new SegmentAppender(
+            store,
+            S1,
+            1,
+            2,
+            List.of(),
+            FOREVER,
+            SegmentAppender.Config.DEFAULT,
+            Clock.systemUTC(),
+            nanos::get);
+    assertThatThrownBy(() -> again.start().get(30, TimeUnit.SECONDS))
+        .hasMessageContaining("another incarnation");
+    assertThat(await(again.append(anon("s", 1)))).isInstanceOf(AppendResult.NotOwner.class);
+  }
+
+  @Test
+  void aZombieOwnersParkedBatchIsRejectedAfterTheSuccessorSeals() throws Exception {
+    ParkingKvStore parking = new ParkingKvStore(store);
+    SegmentAppender zombie = started(parking, S1, 1, 1, List.of());
+    var acked = (AppendResult.Appended) await(zombie.append(anon("acct-1", 2)));
+    // The zombie's next batch has its counters assigned, then the process "pauses".
+    parking.parkNext(b -> b.mutations().size() > 1);
+    var late = zombie.append(anon("acct-1", 3));
+    assertThat(parking.parked().await(30, TimeUnit.SECONDS)).isTrue();
+
+    SegmentAppender successor = started(store, S2, 2, 2, List.of(S1));
+    var after = (AppendResult.Appended) await(successor.append(anon("acct-1", 1)));
+    assertThat(after.firstPosition()).isEqualTo(acked.lastPosition() + 1);
+
+    parking.release();
+    assertThat(await(late)).isEqualTo(new AppendResult.Sealed(S1));
+    List<StoredEvent> stream = readStream("acct-1");
+    assertThat(stream).hasSize(3);
+    // Nothing was committed to the sealed segment after its final counter.
+    assertThat(store.get(EventLayout.eventKey(1, 2)).get()).isEmpty();
+  }
+
+  @Test
+  void aLapsedLeaseRefusesAppendsBeforeStorageHasToFence() throws Exception {
+    SegmentAppender a =
+        new SegmentAppender(
+            store,
+            S1,
+            1,
+            1,
+            List.of(),
+            1_000,
+            SegmentAppender.Config.DEFAULT,
+            Clock.systemUTC(),
+            nanos::get);
+    appenders.add(a);
+    a.start().get(30, TimeUnit.SECONDS);
+    nanos.set(999);
+    assertThat(await(a.append(anon("s", 1)))).isInstanceOf(AppendResult.Appended.class);
+    nanos.set(1_000);
+    assertThat(await(a.append(anon("s", 1)))).isInstanceOf(AppendResult.NotOwner.class);
+    a.renewLease(5_000);
+    assertThat(await(a.append(anon("s", 1)))).isInstanceOf(AppendResult.Appended.class);
+  }
+
+  @Test
+  void manyConcurrentAppendsShareBatches() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    List<java.util.concurrent.CompletableFuture<AppendResult>> all = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      all.add(a.append(anon("bulk-" + (i % 50), 1)));
+    }
+    Set<Long> counters = ConcurrentHashMap.newKeySet();
+    for (var f : all) {
+      var r = (AppendResult.Appended) await(f);
+      assertThat(counters.add(r.firstCounter())).isTrue();
+    }
+    assertThat(counters).hasSize(2_000);
+    assertThat(counters.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(1_999);
+    for (int s = 0; s < 50; s++) {
+      assertThat(readStream("bulk-" + s)).hasSize(40);
+    }
+  }
+}
