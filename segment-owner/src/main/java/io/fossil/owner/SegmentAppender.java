@@ -196,6 +196,10 @@ public final class SegmentAppender implements AutoCloseable {
 
   /** Writes the owner incarnation once; refuses a segment that is sealed or held by another run. */
   private CompletableFuture<Void> claim() {
+    return claim(0);
+  }
+
+  private CompletableFuture<Void> claim(int attempt) {
     byte[] metaKey = EventLayout.metaKey(segment.seq());
     byte[] mine = io.fossil.kv.TupleKey.of(incarnation);
     return store
@@ -205,10 +209,15 @@ public final class SegmentAppender implements AutoCloseable {
                 .requireAbsent(metaKey)
                 .put(metaKey, mine)
                 .build())
+        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
         .thenCompose(
             outcome -> {
               if (outcome instanceof WriteOutcome.Committed) {
                 return CompletableFuture.completedFuture(null);
+              }
+              if (outcome instanceof WriteOutcome.Unknown && attempt < 20) {
+                // The claim is idempotent: try again until the answer is definite.
+                return claim(attempt + 1);
               }
               return store
                   .get(sealKey)
