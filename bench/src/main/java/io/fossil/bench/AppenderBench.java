@@ -1,0 +1,219 @@
+package io.fossil.bench;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.owner.AppendRequest;
+import io.fossil.owner.AppendResult;
+import io.fossil.owner.ProposedEvent;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.SegmentId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Appends through one {@link SegmentAppender} in this process: closed loop, each client keeping one
+ * single-event append in flight. {@code warm}: every stream was appended to before, so heads are
+ * cached; {@code cold}: every append goes to a stream never seen (a head read per append).
+ */
+@Command(
+    name = "appender",
+    mixinStandardHelpOptions = true,
+    description = "Segment owner append throughput and latency, in process.")
+final class AppenderBench implements Callable<Integer> {
+
+  @Option(
+      names = "--store",
+      description = "Store URI; default: rocksdb: in a fresh temporary directory.")
+  String store;
+
+  @Option(
+      names = "--clients",
+      split = ",",
+      defaultValue = "1,8,64,256",
+      description = "Concurrent appends.")
+  List<Integer> clients;
+
+  @Option(
+      names = "--streams",
+      split = ",",
+      defaultValue = "1000",
+      description = "Streams (warm mode).")
+  List<Integer> streams;
+
+  @Option(names = "--mode", split = ",", defaultValue = "warm,cold", description = "warm, cold.")
+  List<String> modes;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per cell.")
+  int seconds;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per cell.")
+  int warmup;
+
+  private long nextSeq = System.currentTimeMillis() * 1000;
+
+  @Override
+  public Integer call() throws Exception {
+    Path tmp = null;
+    String uri = store;
+    if (uri == null) {
+      tmp = Files.createTempDirectory("fossil-bench");
+      uri = "rocksdb:" + tmp;
+    }
+    System.out.printf(
+        "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
+        uri, seconds, warmup, Runtime.getRuntime().availableProcessors());
+    System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
+    System.out.println("|---|---:|---:|---:|---:|---:|");
+    try (KvStore kv = KvStores.open(uri)) {
+      for (String mode : modes) {
+        for (int n : mode.equals("cold") ? List.of(0) : streams) {
+          for (int c : clients) {
+            runCell(kv, mode, n, c);
+          }
+        }
+      }
+    } finally {
+      if (tmp != null) {
+        try (var paths = Files.walk(tmp)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+    return 0;
+  }
+
+  private void runCell(KvStore kv, String mode, int streamCount, int clientCount) throws Exception {
+    long seq = nextSeq++;
+    SegmentAppender appender =
+        new SegmentAppender(
+            kv,
+            new SegmentId(seq, 0, -1L),
+            seq,
+            1,
+            List.of(),
+            Long.MAX_VALUE / 2,
+            SegmentAppender.Config.DEFAULT,
+            Clock.systemUTC(),
+            System::nanoTime);
+    appender.start().get(60, TimeUnit.SECONDS);
+    String prefix = "b" + seq + "-";
+    if (mode.equals("warm")) {
+      prime(appender, prefix, streamCount);
+    }
+    Recorder latency = new Recorder(3);
+    AtomicLong done = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    AtomicLong fresh = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<CompletableFuture<Void>> finished = new ArrayList<>();
+    for (int c = 0; c < clientCount; c++) {
+      SplittableRandom random = new SplittableRandom(seq * 31 + c);
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      finished.add(f);
+      loop(appender, mode, prefix, streamCount, random, latency, done, failures, fresh, stop, f);
+    }
+    TimeUnit.SECONDS.sleep(warmup); // a fixed warm-up period, not a wait for a condition
+    latency.reset();
+    long d0 = done.get();
+    long t0 = System.nanoTime();
+    TimeUnit.SECONDS.sleep(seconds);
+    long elapsed = System.nanoTime() - t0;
+    long d1 = done.get();
+    var h = latency.getIntervalHistogram();
+    stop.set(true);
+    for (CompletableFuture<Void> f : finished) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    appender.close();
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %s | %d | %,.0f | %.2f | %.2f |%s%n",
+        mode,
+        mode.equals("cold") ? "new per append" : String.format(Locale.ROOT, "%,d", streamCount),
+        clientCount,
+        (d1 - d0) / (elapsed / 1e9),
+        h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0,
+        failures.get() > 0 ? " " + failures.get() + " unexpected results" : "");
+  }
+
+  /** Appends once to every stream so that its head is cached (256 in flight). */
+  private static void prime(SegmentAppender appender, String prefix, int streamCount)
+      throws Exception {
+    List<CompletableFuture<AppendResult>> wave = new ArrayList<>();
+    for (int s = 0; s < streamCount; s++) {
+      wave.add(appender.append(request(prefix + s, new SplittableRandom(s))));
+      if (wave.size() == 256) {
+        CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        wave.clear();
+      }
+    }
+    CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+  }
+
+  private static AppendRequest request(String stream, SplittableRandom random) {
+    byte[] data = new byte[256 + random.nextInt(145)];
+    random.nextBytes(data);
+    return new AppendRequest(
+        stream, AppendRequest.ANY, List.of(new ProposedEvent(null, "Measured", data, null)));
+  }
+
+  private static void loop(
+      SegmentAppender appender,
+      String mode,
+      String prefix,
+      int streamCount,
+      SplittableRandom random,
+      Recorder latency,
+      AtomicLong done,
+      AtomicLong failures,
+      AtomicLong fresh,
+      AtomicBoolean stop,
+      CompletableFuture<Void> finished) {
+    if (stop.get()) {
+      finished.complete(null);
+      return;
+    }
+    String stream =
+        mode.equals("cold")
+            ? prefix + "new-" + fresh.incrementAndGet()
+            : prefix + random.nextInt(streamCount);
+    long start = System.nanoTime();
+    appender
+        .append(request(stream, random))
+        .whenComplete(
+            (r, e) -> {
+              latency.recordValue((System.nanoTime() - start) / 1000);
+              if (r instanceof AppendResult.Appended) {
+                done.incrementAndGet();
+              } else {
+                failures.incrementAndGet();
+              }
+              loop(
+                  appender,
+                  mode,
+                  prefix,
+                  streamCount,
+                  random,
+                  latency,
+                  done,
+                  failures,
+                  fresh,
+                  stop,
+                  finished);
+            });
+  }
+}
