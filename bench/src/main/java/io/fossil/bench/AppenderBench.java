@@ -1,14 +1,11 @@
 package io.fossil.bench;
 
 import io.fossil.kv.KvStore;
-import io.fossil.kv.KvStores;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
 import io.fossil.owner.ProposedEvent;
 import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.SegmentId;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,29 +63,19 @@ final class AppenderBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path tmp = null;
-    String uri = store;
-    if (uri == null) {
-      tmp = Files.createTempDirectory("fossil-bench");
-      uri = "rocksdb:" + tmp;
-    }
-    System.out.printf(
-        "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
-        uri, seconds, warmup, Runtime.getRuntime().availableProcessors());
-    System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
-    System.out.println("|---|---:|---:|---:|---:|---:|");
-    try (KvStore kv = KvStores.open(uri)) {
+    try (BenchStore opened = BenchStore.open(store)) {
+      String uri = opened.uri;
+      KvStore kv = opened.kv;
+      System.out.printf(
+          "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
+          uri, seconds, warmup, Runtime.getRuntime().availableProcessors());
+      System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
+      System.out.println("|---|---:|---:|---:|---:|---:|");
       for (String mode : modes) {
         for (int n : mode.equals("cold") ? List.of(0) : streams) {
           for (int c : clients) {
             runCell(kv, mode, n, c);
           }
-        }
-      }
-    } finally {
-      if (tmp != null) {
-        try (var paths = Files.walk(tmp)) {
-          paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
       }
     }

@@ -1,13 +1,10 @@
 package io.fossil.bench;
 
 import io.fossil.kv.KvStore;
-import io.fossil.kv.KvStores;
 import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.kv.rocksdb.RocksDbKvStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,19 +72,15 @@ final class StorageBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path tmp = null;
-    String uri = store;
-    if (uri == null) {
-      tmp = Files.createTempDirectory("fossil-bench");
-      uri = "rocksdb:" + tmp;
-    }
-    System.out.printf(
-        "# storage bench: %s, %d s per cell after %d s warm-up, %d-byte events, %d cores%n%n",
-        uri, seconds, warmup, eventBytes, Runtime.getRuntime().availableProcessors());
-    System.out.println(
-        "| shape | events/batch | writers | events/s | batches/s | p50 ms | p99 ms | batches per disk write |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-    try (KvStore kv = KvStores.open(uri)) {
+    try (BenchStore opened = BenchStore.open(store)) {
+      String uri = opened.uri;
+      KvStore kv = opened.kv;
+      System.out.printf(
+          "# storage bench: %s, %d s per cell after %d s warm-up, %d-byte events, %d cores%n%n",
+          uri, seconds, warmup, eventBytes, Runtime.getRuntime().availableProcessors());
+      System.out.println(
+          "| shape | events/batch | writers | events/s | batches/s | p50 ms | p99 ms | batches per disk write |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
       for (String shape : shapes) {
         for (int batch : batchSizes) {
           if (!fits(kv, shape, batch)) {
@@ -100,10 +93,6 @@ final class StorageBench implements Callable<Integer> {
             runCell(kv, shape, batch, w);
           }
         }
-      }
-    } finally {
-      if (tmp != null) {
-        deleteRecursively(tmp);
       }
     }
     return 0;
@@ -263,12 +252,6 @@ final class StorageBench implements Callable<Integer> {
         b.put(idKey, TupleKey.of(position, 0x5eedL));
       }
       return b.build();
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws java.io.IOException {
-    try (var paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -1,12 +1,9 @@
 package io.fossil.owner;
 
-import io.fossil.kv.KeyRange;
-import io.fossil.kv.KvLimits;
 import io.fossil.kv.KvStore;
-import io.fossil.kv.ScanPage;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
-import java.util.Optional;
+import io.fossil.kv.tck.ForwardingKvStore;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -18,27 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * WriteOutcome.Unknown} after applying it, without applying it, or before applying it a little
  * later (the timed-out request that still lands). Reads are real. Seeded, so a failure replays.
  */
-final class FaultyKvStore implements KvStore {
+final class FaultyKvStore extends ForwardingKvStore {
 
-  private final KvStore delegate;
   private final Random random;
   private final double p;
   final AtomicInteger injected = new AtomicInteger();
 
   FaultyKvStore(KvStore delegate, long seed, double p) {
-    this.delegate = delegate;
+    super(delegate);
     this.random = new Random(seed);
     this.p = p;
-  }
-
-  @Override
-  public CompletableFuture<Optional<byte[]>> get(byte[] key) {
-    return delegate.get(key);
-  }
-
-  @Override
-  public CompletableFuture<ScanPage> scan(KeyRange range, int limit, boolean reverse) {
-    return delegate.scan(range, limit, reverse);
   }
 
   @Override
@@ -69,15 +55,5 @@ final class FaultyKvStore implements KvStore {
         return delegate.write(batch);
       }
     }
-  }
-
-  @Override
-  public KvLimits limits() {
-    return delegate.limits();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

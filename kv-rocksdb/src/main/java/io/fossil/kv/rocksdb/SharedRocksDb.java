@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
+import org.rocksdb.Cache;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -28,6 +30,7 @@ final class SharedRocksDb {
 
   private final Path path;
   private final Options options;
+  private final Cache blockCache;
   private final RocksDB db;
   private final GroupCommitter committer;
 
@@ -37,9 +40,10 @@ final class SharedRocksDb {
   private int handles;
   private boolean closed;
 
-  private SharedRocksDb(Path path, Options options, RocksDB db) {
+  private SharedRocksDb(Path path, Options options, Cache blockCache, RocksDB db) {
     this.path = path;
     this.options = options;
+    this.blockCache = blockCache;
     this.db = db;
     this.committer = new GroupCommitter(db, path.getFileName().toString());
   }
@@ -64,20 +68,33 @@ final class SharedRocksDb {
     }
   }
 
+  /**
+   * Block cache for the reads that preconditions make ("previous position present" is a real point
+   * read). RocksDB's 8 MiB default halved append throughput at a million streams.
+   */
+  static final long BLOCK_CACHE_BYTES = 256L << 20;
+
   private static SharedRocksDb open(Path path) {
+    Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     Options options =
         new Options()
             .setCreateIfMissing(true)
             .setIncreaseParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()))
             // Absent-key checks dominate appends; a Bloom filter answers most without disk reads.
-            .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10)));
+            .setTableFormatConfig(
+                new BlockBasedTableConfig()
+                    .setFilterPolicy(new BloomFilter(10))
+                    .setBlockCache(blockCache)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true));
     try {
       RocksDB db = RocksDB.open(options, path.toString());
-      SharedRocksDb shared = new SharedRocksDb(path, options, db);
+      SharedRocksDb shared = new SharedRocksDb(path, options, blockCache, db);
       shared.committer.start();
       return shared;
     } catch (RocksDBException e) {
       options.close();
+      blockCache.close();
       String message = String.valueOf(e.getMessage());
       if (message.contains("lock")) {
         throw new KvException(
@@ -135,6 +152,7 @@ final class SharedRocksDb {
       closed = true;
       db.close();
       options.close();
+      blockCache.close();
     } finally {
       lifecycle.writeLock().unlock();
     }
