@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,10 +32,7 @@ import picocli.CommandLine.Option;
     description = "Segment owner append throughput and latency, in process.")
 final class AppenderBench implements Callable<Integer> {
 
-  @Option(
-      names = "--store",
-      description = "Store URI; default: rocksdb: in a fresh temporary directory.")
-  String store;
+  @Mixin CellOptions cell;
 
   @Option(
       names = "--clients",
@@ -53,22 +51,16 @@ final class AppenderBench implements Callable<Integer> {
   @Option(names = "--mode", split = ",", defaultValue = "warm,cold", description = "warm, cold.")
   List<String> modes;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per cell.")
-  int seconds;
-
-  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per cell.")
-  int warmup;
-
   private long nextSeq = System.currentTimeMillis() * 1000;
 
   @Override
   public Integer call() throws Exception {
-    try (BenchStore opened = BenchStore.open(store)) {
+    try (BenchStore opened = BenchStore.open(cell.store)) {
       String uri = opened.uri;
       KvStore kv = opened.kv;
       System.out.printf(
           "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
-          uri, seconds, warmup, Runtime.getRuntime().availableProcessors());
+          uri, cell.seconds, cell.warmup, Runtime.getRuntime().availableProcessors());
       System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
       for (String mode : modes) {
@@ -112,11 +104,11 @@ final class AppenderBench implements Callable<Integer> {
       finished.add(f);
       loop(appender, mode, prefix, streamCount, random, latency, done, failures, fresh, stop, f);
     }
-    TimeUnit.SECONDS.sleep(warmup); // a fixed warm-up period, not a wait for a condition
+    TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
     latency.reset();
     long d0 = done.get();
     long t0 = System.nanoTime();
-    TimeUnit.SECONDS.sleep(seconds);
+    TimeUnit.SECONDS.sleep(cell.seconds);
     long elapsed = System.nanoTime() - t0;
     long d1 = done.get();
     var h = latency.getIntervalHistogram();

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +31,7 @@ import picocli.CommandLine.Option;
     description = "Conditional batch write throughput and latency of a storage backend.")
 final class StorageBench implements Callable<Integer> {
 
-  @Option(
-      names = "--store",
-      description = "Store URI; default: rocksdb: in a fresh temporary directory.")
-  String store;
+  @Mixin CellOptions cell;
 
   @Option(
       names = "--batch",
@@ -56,12 +54,6 @@ final class StorageBench implements Callable<Integer> {
       description = "single, append.")
   List<String> shapes;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per cell.")
-  int seconds;
-
-  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per cell.")
-  int warmup;
-
   @Option(names = "--event-bytes", defaultValue = "300", description = "Event record size.")
   int eventBytes;
 
@@ -72,12 +64,12 @@ final class StorageBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (BenchStore opened = BenchStore.open(store)) {
+    try (BenchStore opened = BenchStore.open(cell.store)) {
       String uri = opened.uri;
       KvStore kv = opened.kv;
       System.out.printf(
           "# storage bench: %s, %d s per cell after %d s warm-up, %d-byte events, %d cores%n%n",
-          uri, seconds, warmup, eventBytes, Runtime.getRuntime().availableProcessors());
+          uri, cell.seconds, cell.warmup, eventBytes, Runtime.getRuntime().availableProcessors());
       System.out.println(
           "| shape | events/batch | writers | events/s | batches/s | p50 ms | p99 ms | batches per disk write |");
       System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -115,13 +107,13 @@ final class StorageBench implements Callable<Integer> {
       all.add(new Writer(kv, shape, batch, run, w, latency, events, batches, failures, stop));
     }
     all.forEach(Writer::next);
-    TimeUnit.SECONDS.sleep(warmup); // a fixed warm-up period, not a wait for a condition
+    TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
     latency.reset();
     long e0 = events.get();
     long b0 = batches.get();
     long d0 = diskWrites(kv);
     long t0 = System.nanoTime();
-    TimeUnit.SECONDS.sleep(seconds);
+    TimeUnit.SECONDS.sleep(cell.seconds);
     long elapsed = System.nanoTime() - t0;
     long e1 = events.get();
     long b1 = batches.get();
