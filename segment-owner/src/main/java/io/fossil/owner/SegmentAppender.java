@@ -663,9 +663,4 @@ public final class SegmentAppender implements AutoCloseable {
   public void close() {
     finish(State.CLOSED, p -> new AppendResult.NotOwner(null));
   }
-
-  /** For tests and diagnostics: the counter the next event will get. */
-  synchronized long nextCounter() {
-    return nextCounter;
-  }
 }

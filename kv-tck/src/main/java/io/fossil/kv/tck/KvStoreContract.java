@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -521,10 +520,5 @@ public abstract class KvStoreContract {
       out[i] = (byte) values[i];
     }
     return out;
-  }
-
-  /** For subclasses: reads a key through the given handle, bounded. */
-  protected static Optional<byte[]> read(KvStore s, byte[] key) {
-    return await(s.get(key));
   }
 }
