@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -78,6 +79,7 @@ public final class SegmentAppender implements AutoCloseable {
   private long nextCounter;
   private final Map<String, Long> heads;
   private volatile long leaseDeadlineNanos;
+  private volatile IntConsumer batchListener = n -> {};
 
   private static final class Pending {
     final AppendRequest request;
@@ -139,6 +141,11 @@ public final class SegmentAppender implements AutoCloseable {
 
   public synchronized State state() {
     return state;
+  }
+
+  /** Called with the number of events of every batch committed (for metrics); must not block. */
+  public void onBatchCommitted(IntConsumer listener) {
+    this.batchListener = listener;
   }
 
   /** Extends the lease (the node calls this after each successful heartbeat). */
@@ -523,6 +530,7 @@ public final class SegmentAppender implements AutoCloseable {
 
   private void committed(List<Planned> planned, long endCounter) {
     List<Runnable> completions = new ArrayList<>();
+    batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
     synchronized (this) {
       nextCounter = endCounter;
       for (Planned p : planned) {

@@ -1,0 +1,826 @@
+package io.fossil.router;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.fossil.owner.AppendRequest;
+import io.fossil.owner.AppendResult;
+import io.fossil.owner.InvalidAppendException;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.owner.StoredEvent;
+import io.fossil.placement.Member;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentId;
+import io.fossil.reader.GlobalPosition;
+import io.fossil.reader.StreamReader;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API one node serves (Vert.x): appends (answered by the owner, redirected or forwarded by
+ * any other node), stream reads, the cluster view, admin moves/splits/merges, health and metrics.
+ * Every error is {@code application/problem+json} with a stable {@link ProblemType} (ADR 0015).
+ */
+public final class HttpApi {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final String PROBLEM_JSON = "application/problem+json";
+  private static final String JSON = "application/json";
+  private static final int DEFAULT_READ_LIMIT = 100;
+  private static final int MAX_REROUTES = 2;
+
+  /**
+   * @param advertisedHost unused by the server itself; the address peers put in redirects is the
+   *     one the node registered with placement
+   * @param forward forward appends to the owner instead of answering 307 (for clients that cannot
+   *     reach every node)
+   * @param catchUpWait how long a node waits for a newer placement before answering 503
+   */
+  public record Options(
+      String host,
+      int port,
+      boolean forward,
+      int maxBodyBytes,
+      int maxJsonDepth,
+      int maxHeaderBytes,
+      Duration idleTimeout,
+      Duration catchUpWait,
+      int maxHops) {
+
+    public static Options defaults(String host, int port) {
+      return new Options(
+          host,
+          port,
+          false,
+          4 << 20,
+          32,
+          16 << 10,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(2),
+          3);
+    }
+
+    public Options withForward(boolean forward) {
+      return new Options(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops);
+    }
+  }
+
+  private final Vertx vertx;
+  private final NodeServices node;
+  private final Options options;
+  private final AppendBody bodies;
+  private final HttpClient forwarder;
+  private final Timer.Builder appendTimer;
+  private final Timer.Builder readTimer;
+  private final Counter redirects;
+  private final Counter appendedEvents;
+  private final MeterRegistry registry;
+  private HttpServer server;
+
+  /** An answer to send: status, body, content type and extra headers. */
+  private record Answer(int status, Buffer body, String contentType, Map<String, String> headers) {
+    static Answer json(int status, JsonOut.Body body) {
+      return new Answer(status, JsonOut.of(body), JSON, Map.of());
+    }
+  }
+
+  public HttpApi(Vertx vertx, NodeServices node, Options options) {
+    this.vertx = vertx;
+    this.node = node;
+    this.options = options;
+    this.bodies = new AppendBody(options.maxJsonDepth());
+    this.forwarder =
+        options.forward()
+            ? vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000),
+                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64))
+            : null;
+    this.registry = node.registry();
+    this.appendTimer =
+        Timer.builder("fossil.http.appends")
+            .description("appends answered, by status")
+            .publishPercentileHistogram();
+    this.readTimer =
+        Timer.builder("fossil.http.reads")
+            .description("stream reads answered, by status")
+            .publishPercentileHistogram();
+    this.redirects =
+        Counter.builder("fossil.http.redirects")
+            .description("appends sent on to another node (307 or forwarded)")
+            .register(registry);
+    this.appendedEvents =
+        Counter.builder("fossil.appended.events")
+            .description("events committed by appends through this node")
+            .register(registry);
+  }
+
+  /** Binds the server; completes with the port actually bound (useful with port 0). */
+  public CompletableFuture<Integer> start() {
+    HttpServerOptions serverOptions =
+        new HttpServerOptions()
+            .setHost(options.host())
+            .setPort(options.port())
+            .setMaxHeaderSize(options.maxHeaderBytes())
+            .setMaxInitialLineLength(8 << 10)
+            .setIdleTimeout((int) options.idleTimeout().toSeconds())
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setCompressionSupported(false)
+            .setDecompressionSupported(false);
+    return vertx
+        .createHttpServer(serverOptions)
+        .requestHandler(router())
+        .listen()
+        .map(
+            s -> {
+              server = s;
+              return s.actualPort();
+            })
+        .toCompletionStage()
+        .toCompletableFuture();
+  }
+
+  /** Stops accepting requests and closes connections. */
+  public CompletableFuture<Void> stop() {
+    CompletableFuture<Void> closed =
+        server == null
+            ? CompletableFuture.completedFuture(null)
+            : server.close().toCompletionStage().toCompletableFuture();
+    if (forwarder != null) {
+      return closed.thenCompose(x -> forwarder.close().toCompletionStage().toCompletableFuture());
+    }
+    return closed;
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
+    router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
+    router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
+    router.get("/cluster").handler(this::cluster);
+    router.get("/health/live").handler(this::live);
+    router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(this::metrics);
+    router.post("/admin/segments/merge").handler(this::merge);
+    router
+        .routeWithRegex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)")
+        .handler(this::moveOrSplit);
+    router.route().failureHandler(this::failure);
+    router.errorHandler(
+        404,
+        ctx ->
+            problem(
+                ctx.response(),
+                new Problem(
+                    ProblemType.NOT_FOUND,
+                    "no route for " + ctx.request().method() + " " + ctx.request().path())));
+    router.errorHandler(
+        405,
+        ctx ->
+            problem(
+                ctx.response(),
+                new Problem(
+                    ProblemType.METHOD_NOT_ALLOWED,
+                    ctx.request().method() + " is not allowed on " + ctx.request().path())));
+    return router;
+  }
+
+  // ------------------------------------------------------------------ appends
+
+  private void append(RoutingContext ctx) {
+    Timer.Sample sample = Timer.start(registry);
+    allowParams(ctx, Set.of("pv", "hop"));
+    String rawPath = ctx.request().path();
+    String stream = StreamPath.streamName(rawPath);
+    requireJson(ctx);
+    long pv = longParam(ctx, "pv", 0, 0);
+    int hop = (int) longParam(ctx, "hop", 0, 0);
+    if (hop > options.maxHops()) {
+      throw new Problem(
+              ProblemType.TOO_MANY_HOPS,
+              "the append was redirected " + hop + " times without reaching the stream's owner")
+          .retryAfter(1);
+    }
+    Buffer body = ctx.body().buffer();
+    AppendRequest request = bodies.parse(stream, body == null ? new byte[0] : body.getBytes());
+    try {
+      node.limits().check(request);
+    } catch (InvalidAppendException e) {
+      throw invalid(e);
+    }
+    CompletableFuture<PlacementView> view =
+        pv > node.view().version()
+            ? node.awaitView(pv - 1, options.catchUpWait())
+            : CompletableFuture.completedFuture(node.view());
+    view.thenCompose(v -> route(request, rawPath, body, hop, v, 0))
+        .whenComplete(
+            (answer, error) -> {
+              int status = send(ctx.response(), answer, error);
+              sample.stop(appendTimer.tag("status", Integer.toString(status)).register(registry));
+            });
+  }
+
+  private CompletableFuture<Answer> route(
+      AppendRequest request,
+      String rawPath,
+      Buffer body,
+      int hop,
+      PlacementView view,
+      int attempt) {
+    Optional<Segment> open = view.openSegmentFor(request.stream());
+    Function<String, CompletableFuture<Answer>> retry =
+        why ->
+            attempt < MAX_REROUTES
+                ? node.awaitView(view.version(), options.catchUpWait())
+                    .thenCompose(v -> route(request, rawPath, body, hop, v, attempt + 1))
+                : CompletableFuture.failedFuture(
+                    new Problem(ProblemType.NO_OWNER, why).retryAfter(1));
+    if (open.isEmpty()) {
+      return retry.apply("no open segment covers stream '" + request.stream() + "' yet");
+    }
+    Segment segment = open.get();
+    if (!segment.owner().equals(node.nodeId())) {
+      Optional<Member> owner = view.member(segment.owner());
+      if (owner.isEmpty()) {
+        return retry.apply("the owner of segment " + segment.id() + " is not a member any more");
+      }
+      redirects.increment();
+      String location =
+          "http://"
+              + owner.get().httpAddress()
+              + rawPath
+              + "?pv="
+              + view.version()
+              + "&hop="
+              + (hop + 1);
+      return options.forward()
+          ? forward(location, body)
+          : CompletableFuture.completedFuture(
+              new Answer(
+                  307,
+                  JsonOut.of(
+                      g -> {
+                        g.writeStartObject();
+                        g.writeStringField("owner", segment.owner());
+                        g.writeStringField("location", location);
+                        g.writeEndObject();
+                      }),
+                  JSON,
+                  Map.of("Location", location)));
+    }
+    Optional<SegmentAppender> appender = node.appender(segment.id());
+    if (appender.isEmpty()) {
+      return retry.apply("segment " + segment.id() + " is being handed to this node");
+    }
+    return appender
+        .get()
+        .append(request)
+        .thenCompose(
+            result -> {
+              if (result instanceof AppendResult.NotOwner
+                  || result instanceof AppendResult.Sealed) {
+                return retry.apply("segment " + segment.id() + " is changing owner");
+              }
+              return answer(result, view);
+            });
+  }
+
+  private CompletableFuture<Answer> answer(AppendResult result, PlacementView view) {
+    if (result instanceof AppendResult.Appended a) {
+      appendedEvents.increment(a.lastPosition() - a.firstPosition() + 1);
+      return CompletableFuture.completedFuture(
+          appended(
+              201,
+              a.stream(),
+              a.firstPosition(),
+              a.lastPosition(),
+              new GlobalPosition(a.segment(), a.lastCounter())));
+    }
+    if (result instanceof AppendResult.Duplicate d) {
+      return node.reader()
+          .read(d.stream(), d.lastPosition(), 1, true)
+          .thenApply(
+              page -> {
+                StreamReader.ReadEvent last = page.events().get(0);
+                return appended(
+                    200,
+                    d.stream(),
+                    d.firstPosition(),
+                    d.lastPosition(),
+                    globalPosition(view, last.segmentSeq(), last.counter()));
+              });
+    }
+    if (result instanceof AppendResult.Conflict c) {
+      throw new Problem(
+              ProblemType.WRONG_EXPECTED_POSITION,
+              "stream '"
+                  + c.stream()
+                  + "' is at position "
+                  + c.actualPosition()
+                  + ", not at the expected "
+                  + c.expectedPosition())
+          .with("stream", c.stream())
+          .with("expectedPosition", c.expectedPosition())
+          .with("actualPosition", c.actualPosition());
+    }
+    if (result instanceof AppendResult.IdempotencyConflict c) {
+      throw new Problem(ProblemType.IDEMPOTENCY_CONFLICT, c.reason())
+          .with("stream", c.stream())
+          .with("eventId", c.eventId());
+    }
+    if (result instanceof AppendResult.Overloaded o) {
+      throw new Problem(
+              ProblemType.OVERLOADED,
+              o.queued() + " appends are queued for this stream's segment; retry shortly")
+          .retryAfter(1);
+    }
+    if (result instanceof AppendResult.OutcomeUnknown u) {
+      throw new Problem(
+              ProblemType.OUTCOME_UNKNOWN,
+              "the storage could not confirm the append ("
+                  + u.reason()
+                  + "); retry with the same event ids to learn its outcome")
+          .retryAfter(1);
+    }
+    throw new IllegalStateException("unexpected append result " + result);
+  }
+
+  private static Answer appended(
+      int status, String stream, long first, long last, GlobalPosition global) {
+    return Answer.json(
+        status,
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("stream", stream);
+          g.writeNumberField("firstPosition", first);
+          g.writeNumberField("position", last);
+          g.writeStringField("globalPosition", global == null ? null : global.toString());
+          g.writeEndObject();
+        });
+  }
+
+  /** Sends the append to the owner and relays its answer, following further redirects. */
+  private CompletableFuture<Answer> forward(String location, Buffer body) {
+    return forwarder
+        .request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(location))
+        .compose(
+            req -> {
+              req.putHeader("Content-Type", JSON);
+              return req.send(body == null ? Buffer.buffer() : body);
+            })
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        b -> {
+                          Map<String, String> headers = new HashMap<>();
+                          for (String h : List.of("Location", "Retry-After")) {
+                            if (resp.getHeader(h) != null) {
+                              headers.put(h, resp.getHeader(h));
+                            }
+                          }
+                          return new Answer(
+                              resp.statusCode(), b, resp.getHeader("Content-Type"), headers);
+                        }))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .thenCompose(
+            a ->
+                a.status() == 307 && a.headers().containsKey("Location")
+                    ? forward(a.headers().get("Location"), body)
+                    : CompletableFuture.completedFuture(a))
+        .exceptionally(
+            e -> {
+              throw new Problem(ProblemType.NO_OWNER, "forwarding to " + location + " failed: " + e)
+                  .retryAfter(1);
+            });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  private void readStream(RoutingContext ctx) {
+    Timer.Sample sample = Timer.start(registry);
+    allowParams(ctx, Set.of("from", "limit", "direction"));
+    String stream = StreamPath.streamName(ctx.request().path());
+    try {
+      io.fossil.owner.AppendLimits.checkStreamName(stream);
+    } catch (InvalidAppendException e) {
+      throw invalid(e);
+    }
+    String direction = Optional.ofNullable(ctx.queryParams().get("direction")).orElse("forward");
+    if (!direction.equals("forward") && !direction.equals("backward")) {
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          "direction must be 'forward' or 'backward', was '" + direction + "'");
+    }
+    boolean forward = direction.equals("forward");
+    long from = longParam(ctx, "from", forward ? 0 : Long.MAX_VALUE, 0);
+    long limit = longParam(ctx, "limit", DEFAULT_READ_LIMIT, 1);
+    if (limit > StreamReader.MAX_LIMIT) {
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          "limit may be at most " + StreamReader.MAX_LIMIT + ", was " + limit);
+    }
+    PlacementView view = node.view();
+    node.reader()
+        .read(stream, from, (int) limit, forward)
+        .thenApply(page -> Answer.json(200, g -> writePage(g, page, view)))
+        .whenComplete(
+            (answer, error) -> {
+              int status = send(ctx.response(), answer, error);
+              sample.stop(readTimer.tag("status", Integer.toString(status)).register(registry));
+            });
+  }
+
+  private void writePage(JsonGenerator g, StreamReader.StreamPage page, PlacementView view)
+      throws IOException {
+    g.writeStartObject();
+    g.writeStringField("stream", page.stream());
+    g.writeNumberField("position", page.lastPosition());
+    g.writeArrayFieldStart("events");
+    for (StreamReader.ReadEvent r : page.events()) {
+      StoredEvent e = r.event();
+      g.writeStartObject();
+      g.writeStringField("stream", e.stream());
+      g.writeNumberField("position", e.position());
+      GlobalPosition global = globalPosition(view, r.segmentSeq(), r.counter());
+      g.writeStringField("globalPosition", global == null ? null : global.toString());
+      g.writeStringField("id", e.id());
+      g.writeStringField("type", e.type());
+      g.writeFieldName("data");
+      g.writeRawValue(new String(e.data(), StandardCharsets.UTF_8));
+      g.writeFieldName("metadata");
+      g.writeRawValue(
+          e.metadata().length == 0 ? "{}" : new String(e.metadata(), StandardCharsets.UTF_8));
+      g.writeStringField("time", Instant.ofEpochMilli(e.time()).toString());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** The event's global position; null only if this node's placement does not know the segment. */
+  private GlobalPosition globalPosition(PlacementView view, long seq, long counter) {
+    PlacementView latest = node.view();
+    for (PlacementView v : List.of(view, latest)) {
+      for (Segment s : v.segments()) {
+        if (s.id().seq() == seq) {
+          return new GlobalPosition(s.id(), counter);
+        }
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ cluster and admin
+
+  private void cluster(RoutingContext ctx) {
+    allowParams(ctx, Set.of());
+    PlacementView v = node.view();
+    send(
+        ctx.response(),
+        Answer.json(
+            200,
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("clusterId", v.clusterId());
+              g.writeNumberField("version", v.version());
+              g.writeStringField("time", Instant.ofEpochMilli(v.time()).toString());
+              g.writeNumberField("leaseMillis", v.leaseMillis());
+              g.writeStringField("servedBy", node.nodeId());
+              g.writeArrayFieldStart("members");
+              for (Member m : v.members()) {
+                g.writeStartObject();
+                g.writeStringField("nodeId", m.nodeId());
+                g.writeNumberField("incarnation", m.incarnation());
+                g.writeStringField("httpAddress", m.httpAddress());
+                g.writeStringField("raftAddress", m.raftAddress());
+                g.writeStringField(
+                    "leaseDeadline", Instant.ofEpochMilli(m.leaseDeadline()).toString());
+                g.writeBooleanField("leaving", m.leaving());
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeArrayFieldStart("segments");
+              for (Segment s : v.segments()) {
+                g.writeStartObject();
+                g.writeStringField("id", s.id().toString());
+                g.writeNumberField("seq", s.id().seq());
+                g.writeStringField("first", Long.toHexString(s.id().first()));
+                g.writeStringField("last", Long.toHexString(s.id().last()));
+                g.writeStringField("state", s.state().name());
+                g.writeStringField("owner", s.owner());
+                g.writeNumberField("epoch", s.epoch());
+                g.writeArrayFieldStart("predecessors");
+                for (SegmentId p : s.predecessors()) {
+                  g.writeString(p.toString());
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("successors");
+                for (SegmentId p : s.successors()) {
+                  g.writeString(p.toString());
+                }
+                g.writeEndArray();
+                if (!s.isOpen()) {
+                  g.writeNumberField("finalCounter", s.finalCounter());
+                }
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeEndObject();
+            }),
+        null);
+  }
+
+  private void moveOrSplit(RoutingContext ctx) {
+    SegmentId id = segmentId(StreamPath.decode(ctx.pathParam("param0")), "segment id");
+    String action = ctx.pathParam("param1");
+    PlacementCommand command;
+    if (action.equals("move")) {
+      allowParams(ctx, Set.of("to"));
+      String to = ctx.queryParams().get("to");
+      if (to == null || to.isEmpty()) {
+        throw new Problem(ProblemType.INVALID_PARAMETER, "move needs ?to=<node id>");
+      }
+      command = new PlacementCommand.Move(id, to);
+    } else {
+      allowParams(ctx, Set.of("at"));
+      String at = ctx.queryParams().get("at");
+      Long point = null;
+      if (at != null) {
+        try {
+          point = Long.parseUnsignedLong(at.startsWith("0x") ? at.substring(2) : at, 16);
+        } catch (NumberFormatException e) {
+          throw new Problem(
+              ProblemType.INVALID_PARAMETER,
+              "at must be a ring point in hex (e.g. 8000000000000000), was '" + at + "'");
+        }
+      }
+      command = new PlacementCommand.Split(id, point);
+    }
+    admin(ctx, command);
+  }
+
+  private void merge(RoutingContext ctx) {
+    allowParams(ctx, Set.of("a", "b"));
+    SegmentId a = segmentId(ctx.queryParams().get("a"), "a");
+    SegmentId b = segmentId(ctx.queryParams().get("b"), "b");
+    admin(ctx, new PlacementCommand.Merge(a, b));
+  }
+
+  private static SegmentId segmentId(String text, String what) {
+    if (text == null) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, what + " is required (seq:first-last)");
+    }
+    try {
+      return SegmentId.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, what + ": " + e.getMessage());
+    }
+  }
+
+  private void admin(RoutingContext ctx, PlacementCommand command) {
+    node.submit(command)
+        .exceptionally(
+            e -> {
+              throw new Problem(
+                      ProblemType.PLACEMENT_UNAVAILABLE, "the placement group did not answer: " + e)
+                  .retryAfter(1);
+            })
+        .thenApply(
+            reply -> {
+              if (reply instanceof PlacementReply.Rejected r) {
+                ProblemType type =
+                    switch (r.code()) {
+                      case UNKNOWN_SEGMENT -> ProblemType.UNKNOWN_SEGMENT;
+                      case BAD_SPLIT_POINT -> ProblemType.INVALID_PARAMETER;
+                      default -> ProblemType.PLACEMENT_REJECTED;
+                    };
+                throw new Problem(type, r.message()).with("code", r.code().name());
+              }
+              List<SegmentId> created =
+                  reply instanceof PlacementReply.Changed c ? c.created() : List.of();
+              long version =
+                  reply instanceof PlacementReply.Changed c
+                      ? c.version()
+                      : reply instanceof PlacementReply.Ok ok ? ok.version() : -1;
+              return Answer.json(
+                  200,
+                  g -> {
+                    g.writeStartObject();
+                    g.writeNumberField("version", version);
+                    g.writeArrayFieldStart("created");
+                    for (SegmentId s : created) {
+                      g.writeString(s.toString());
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                  });
+            })
+        .whenComplete((answer, error) -> send(ctx.response(), answer, error));
+  }
+
+  // ------------------------------------------------------------------ health and metrics
+
+  private void live(RoutingContext ctx) {
+    send(ctx.response(), Answer.json(200, g -> status(g, "up")), null);
+  }
+
+  private void ready(RoutingContext ctx) {
+    String reason = node.notReadyReason();
+    if (reason != null) {
+      throw new Problem(ProblemType.NOT_READY, reason).retryAfter(1);
+    }
+    send(ctx.response(), Answer.json(200, g -> status(g, "ready")), null);
+  }
+
+  private static void status(JsonGenerator g, String status) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("status", status);
+    g.writeEndObject();
+  }
+
+  private void metrics(RoutingContext ctx) {
+    send(
+        ctx.response(),
+        new Answer(
+            200,
+            Buffer.buffer(node.registry().scrape()),
+            "text/plain; version=0.0.4; charset=utf-8",
+            Map.of()),
+        null);
+  }
+
+  // ------------------------------------------------------------------ checks and answers
+
+  private void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    String media =
+        type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (!media.equals(JSON) && !media.endsWith("+json")) {
+      throw new Problem(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "send the body as JSON with 'Content-Type: application/json'"
+              + (type == null ? " (the request had no Content-Type)" : " (was '" + type + "')"));
+    }
+  }
+
+  private static void allowParams(RoutingContext ctx, Set<String> known) {
+    for (String name : ctx.queryParams().names()) {
+      if (!known.contains(name)) {
+        throw new Problem(
+            ProblemType.UNKNOWN_PARAMETER,
+            "unknown query parameter '"
+                + name
+                + "'"
+                + (known.isEmpty()
+                    ? ""
+                    : "; this route takes " + known.stream().sorted().toList()));
+      }
+    }
+  }
+
+  private static long longParam(RoutingContext ctx, String name, long absent, long min) {
+    List<String> values = ctx.queryParams().getAll(name);
+    if (values.isEmpty()) {
+      return absent;
+    }
+    if (values.size() > 1) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, name + " is given more than once");
+    }
+    try {
+      long v = Long.parseLong(values.get(0));
+      if (v < min) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          name + " must be an integer >= " + min + ", was '" + values.get(0) + "'");
+    }
+  }
+
+  private static Problem invalid(InvalidAppendException e) {
+    return new Problem(ProblemType.valueOf(e.code().name()), e.getMessage());
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    Problem p;
+    if (failure instanceof Problem problem) {
+      p = problem;
+    } else if (ctx.statusCode() == 413) {
+      p =
+          new Problem(
+                  ProblemType.BODY_TOO_LARGE,
+                  "the body is larger than this node's limit of "
+                      + options.maxBodyBytes()
+                      + " bytes")
+              .with("limit", options.maxBodyBytes());
+    } else if (ctx.statusCode() == 400) {
+      p = new Problem(ProblemType.MALFORMED_JSON, "the request could not be read");
+    } else {
+      LOG.error(
+          "unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+      p = new Problem(ProblemType.INTERNAL, "internal error: " + failure);
+    }
+    problem(ctx.response(), p);
+  }
+
+  /** Sends an answer or the problem an error stands for; returns the status sent. */
+  private int send(HttpServerResponse response, Answer answer, Throwable error) {
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      Problem p;
+      if (cause instanceof Problem problem) {
+        p = problem;
+      } else {
+        LOG.error("request failed", cause);
+        p = new Problem(ProblemType.INTERNAL, "internal error: " + cause);
+      }
+      return problem(response, p);
+    }
+    if (response.closed() || response.ended()) {
+      return answer.status();
+    }
+    response.setStatusCode(answer.status());
+    if (answer.contentType() != null) {
+      response.putHeader("Content-Type", answer.contentType());
+    }
+    answer.headers().forEach(response::putHeader);
+    response.end(answer.body());
+    return answer.status();
+  }
+
+  private static int problem(HttpServerResponse response, Problem p) {
+    int status = p.type().status();
+    if (response.closed() || response.ended()) {
+      return status;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", PROBLEM_JSON);
+    if (p.retryAfterSeconds() >= 0) {
+      response.putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
+    }
+    response.end(problemBody(p));
+    return status;
+  }
+
+  private static Buffer problemBody(Problem p) {
+    Map<String, Object> ext = new LinkedHashMap<>(p.extensions());
+    return JsonOut.of(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("type", p.type().uri());
+          g.writeStringField("title", p.type().title());
+          g.writeNumberField("status", p.type().status());
+          g.writeStringField("detail", p.detail());
+          for (Map.Entry<String, Object> e : ext.entrySet()) {
+            g.writeFieldName(e.getKey());
+            JsonOut.value(g, e.getValue());
+          }
+          g.writeEndObject();
+        });
+  }
+}

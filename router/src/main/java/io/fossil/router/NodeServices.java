@@ -1,0 +1,43 @@
+package io.fossil.router;
+
+import io.fossil.owner.AppendLimits;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.SegmentId;
+import io.fossil.reader.StreamReader;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** What the HTTP API needs from the node it runs in. Implementations are thread-safe. */
+public interface NodeServices {
+
+  String nodeId();
+
+  /** The latest placement this node has seen (it follows changes by long poll); never null. */
+  PlacementView view();
+
+  /**
+   * Completes with a placement whose version is above {@code afterVersion}, or with the newest one
+   * known after {@code maxWait}; never exceptionally.
+   */
+  CompletableFuture<PlacementView> awaitView(long afterVersion, Duration maxWait);
+
+  /** The appender this node runs for {@code segment}, if any (starting or active). */
+  Optional<SegmentAppender> appender(SegmentId segment);
+
+  AppendLimits limits();
+
+  StreamReader reader();
+
+  /** Sends a command to the placement group (admin routes). */
+  CompletableFuture<PlacementReply> submit(PlacementCommand command);
+
+  /** Null when ready; otherwise why not, for {@code /health/ready}. */
+  String notReadyReason();
+
+  PrometheusMeterRegistry registry();
+}

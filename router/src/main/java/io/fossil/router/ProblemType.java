@@ -1,0 +1,63 @@
+package io.fossil.router;
+
+/**
+ * Every error the HTTP API answers with, one stable {@code type} each (RFC 9457 problem details).
+ * The type URI is {@code urn:fossil:problem:<slug>}; clients switch on it, people read the detail.
+ */
+public enum ProblemType {
+  MALFORMED_JSON(400, "malformed-json", "The body is not valid JSON"),
+  JSON_TOO_DEEP(400, "json-too-deep", "The JSON body is nested too deeply"),
+  UNKNOWN_FIELD(400, "unknown-field", "The body has a field this API does not know"),
+  INVALID_FIELD(400, "invalid-field", "A field is missing or has the wrong type"),
+  INVALID_STREAM_NAME(400, "invalid-stream-name", "The stream name is not valid"),
+  INVALID_EVENT_TYPE(400, "invalid-event-type", "An event type is not valid"),
+  INVALID_EVENT_ID(400, "invalid-event-id", "An event id is not valid"),
+  EMPTY_APPEND(400, "empty-append", "An append needs at least one event"),
+  DUPLICATE_EVENT_ID(400, "duplicate-event-id", "An event id appears twice in one append"),
+  INVALID_EXPECTED_POSITION(
+      400, "invalid-expected-position", "The expected position is not an integer >= -1"),
+  EVENT_TOO_LARGE(413, "event-too-large", "An event is larger than the limit"),
+  APPEND_TOO_LARGE(413, "append-too-large", "The append does not fit in one storage write"),
+  BODY_TOO_LARGE(413, "body-too-large", "The request body is larger than the limit"),
+  INVALID_PARAMETER(400, "invalid-parameter", "A query parameter has an invalid value"),
+  UNKNOWN_PARAMETER(400, "unknown-parameter", "A query parameter this route does not know"),
+  UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body must be application/json"),
+  NOT_FOUND(404, "not-found", "No such resource"),
+  METHOD_NOT_ALLOWED(405, "method-not-allowed", "This method is not allowed here"),
+  WRONG_EXPECTED_POSITION(
+      409, "wrong-expected-position", "The stream is not at the expected position"),
+  IDEMPOTENCY_CONFLICT(
+      409, "idempotency-conflict", "Event ids were reused for different events or partially"),
+  PLACEMENT_REJECTED(409, "placement-rejected", "The placement group refused the change"),
+  UNKNOWN_SEGMENT(404, "unknown-segment", "No such segment"),
+  NO_OWNER(503, "no-owner", "No node owns the stream's segment right now"),
+  OVERLOADED(503, "overloaded", "The owner has too many appends queued"),
+  OUTCOME_UNKNOWN(
+      503, "outcome-unknown", "The append may or may not have committed; retry with the same ids"),
+  TOO_MANY_HOPS(503, "too-many-hops", "The request was redirected too many times"),
+  PLACEMENT_UNAVAILABLE(503, "placement-unavailable", "The placement group cannot be reached"),
+  NOT_READY(503, "not-ready", "This node is not ready"),
+  INTERNAL(500, "internal", "Internal error");
+
+  private final int status;
+  private final String slug;
+  private final String title;
+
+  ProblemType(int status, String slug, String title) {
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String uri() {
+    return "urn:fossil:problem:" + slug;
+  }
+
+  public String title() {
+    return title;
+  }
+}

@@ -1,0 +1,133 @@
+package io.fossil.server;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.router.HttpApi;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Several nodes in one process on one embedded store: what {@code fossil dev} runs and what the
+ * end-to-end tests start. Node {@code i} (1-based) serves HTTP on {@code httpPort + i - 1} and its
+ * placement voter on {@code raftPort + i - 1}; data lives under {@code data} and survives restarts.
+ */
+public final class DevCluster implements AutoCloseable {
+
+  /**
+   * @param store the storage URI; null means {@code rocksdb:<data>/store}
+   */
+  public record Options(
+      Path data,
+      String host,
+      int httpPort,
+      int raftPort,
+      int nodes,
+      int ringSegments,
+      Duration lease,
+      boolean forward,
+      String store) {
+
+    public static Options defaults(Path data) {
+      return new Options(data, "127.0.0.1", 8081, 7081, 3, 32, Duration.ofSeconds(10), false, null);
+    }
+  }
+
+  private final Options options;
+  private final KvStore store;
+  private final Vertx vertx;
+  private final List<Node> nodes = new ArrayList<>();
+
+  private DevCluster(Options options, KvStore store, Vertx vertx) {
+    this.options = options;
+    this.store = store;
+    this.vertx = vertx;
+  }
+
+  /** Starts every node and waits until all serve HTTP (or fails after {@code timeout}). */
+  public static DevCluster start(Options options, Duration timeout) throws Exception {
+    Files.createDirectories(options.data());
+    String uri =
+        options.store() != null
+            ? options.store()
+            : "rocksdb:" + options.data().toAbsolutePath().resolve("store");
+    KvStore store = KvStores.open(uri);
+    DevCluster cluster = new DevCluster(options, store, Vertx.vertx());
+    try {
+      Map<String, String> voters = new LinkedHashMap<>();
+      for (int i = 1; i <= options.nodes(); i++) {
+        voters.put("n" + i, options.host() + ":" + (options.raftPort() + i - 1));
+      }
+      PlacementConfig placement =
+          new PlacementConfig(
+              options.ringSegments(),
+              options.nodes(),
+              options.lease().toMillis(),
+              PlacementConfig.DEFAULT.maxMovesPerTick());
+      List<CompletableFuture<Void>> started = new ArrayList<>();
+      for (int i = 1; i <= options.nodes(); i++) {
+        int port = options.httpPort() + i - 1;
+        Node node =
+            new Node(
+                new Node.Config(
+                    "n" + i,
+                    HttpApi.Options.defaults(options.host(), port).withForward(options.forward()),
+                    options.host() + ":" + port,
+                    voters,
+                    options.data().resolve("raft").resolve("n" + i),
+                    placement,
+                    SegmentAppender.Config.DEFAULT,
+                    timeout),
+                store,
+                cluster.vertx);
+        cluster.nodes.add(node);
+        started.add(node.start());
+      }
+      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return cluster;
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  public List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** The base URL of each node's HTTP API, in node order. */
+  public List<String> urls() {
+    return nodes.stream().map(n -> "http://" + options.host() + ":" + n.httpPort()).toList();
+  }
+
+  public KvStore store() {
+    return store;
+  }
+
+  /** Stops every node, then the store. Idempotent. */
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      node.close();
+    }
+    nodes.clear();
+    vertx
+        .close()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .orTimeout(10, TimeUnit.SECONDS)
+        .exceptionally(e -> null)
+        .join();
+    store.close();
+  }
+}

@@ -1,0 +1,103 @@
+package io.fossil.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fossil dev}: a 3-node cluster in this process on the embedded store. */
+@Command(
+    name = "dev",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a local cluster in one process on the embedded store (rocksdb: under --data).",
+      "Data is kept across restarts. Stop it with Ctrl-C."
+    })
+final class DevCommand implements Callable<Integer> {
+
+  @Option(names = "--data", description = "data directory (default: ${DEFAULT-VALUE})")
+  Path data = Path.of("fossil-data");
+
+  @Option(
+      names = "--http-port",
+      description = "HTTP port of the first node; the others follow (default: ${DEFAULT-VALUE})")
+  int httpPort = 8081;
+
+  @Option(
+      names = "--raft-port",
+      description = "placement (Raft) port of the first node (default: ${DEFAULT-VALUE})")
+  int raftPort = 7081;
+
+  @Option(
+      names = "--host",
+      description = "address to bind and advertise (default: ${DEFAULT-VALUE})")
+  String host = "127.0.0.1";
+
+  @Option(names = "--nodes", description = "number of nodes (default: ${DEFAULT-VALUE})")
+  int nodes = 3;
+
+  @Option(
+      names = "--ring-segments",
+      description = "segments the ring starts with (default: ${DEFAULT-VALUE})")
+  int ringSegments = 32;
+
+  @Option(
+      names = "--forward",
+      description = "nodes forward appends to the owner instead of answering 307")
+  boolean forward;
+
+  @Option(names = "--config", description = "properties file with defaults for these options")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodes < 1 || nodes > 9) {
+      System.err.println("--nodes must be between 1 and 9, was " + nodes);
+      return 2;
+    }
+    System.out.println("starting " + nodes + " nodes on " + data.toAbsolutePath() + " ...");
+    DevCluster cluster =
+        DevCluster.start(
+            new DevCluster.Options(
+                data,
+                host,
+                httpPort,
+                raftPort,
+                nodes,
+                ringSegments,
+                Duration.ofSeconds(10),
+                forward,
+                null),
+            Duration.ofSeconds(60));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("stopping ...");
+                  cluster.close();
+                  stopped.countDown();
+                }));
+    List<String> urls = cluster.urls();
+    System.out.println(
+        "Fossil dev cluster is up (store: rocksdb:" + data.toAbsolutePath().resolve("store") + ")");
+    for (int i = 0; i < urls.size(); i++) {
+      System.out.println("  node n" + (i + 1) + "  " + urls.get(i));
+    }
+    String url = urls.get(0);
+    System.out.println();
+    System.out.println("Try:");
+    System.out.println(
+        "  curl -L -H 'content-type: application/json' -X POST "
+            + url
+            + "/streams/orders-1 -d '{\"events\":[{\"type\":\"Placed\",\"data\":{\"total\":42}}]}'");
+    System.out.println("  curl " + url + "/streams/orders-1");
+    System.out.println("  curl " + url + "/cluster");
+    System.out.println("Ctrl-C stops the cluster; the data stays in " + data);
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,549 @@
+package io.fossil.server;
+
+import io.fossil.kv.KvStore;
+import io.fossil.owner.AppendLimits;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.LeaseKeeper;
+import io.fossil.placement.PlacementClient;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentId;
+import io.fossil.placement.ratis.RatisPlacementClient;
+import io.fossil.placement.ratis.RatisPlacementPeer;
+import io.fossil.reader.StreamReader;
+import io.fossil.router.HttpApi;
+import io.fossil.router.NodeServices;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Fossil node: its placement voter (if it is one), its lease, an appender for every segment
+ * placement gives it, and its HTTP API, all on one shared {@link KvStore}. {@link #start()} brings
+ * it up; {@link #close()} stops it, handing its segments away first when asked to ({@link
+ * #leave()}).
+ *
+ * <p>The node follows placement by long poll. On every new view it first starts appenders for the
+ * segments it was given (each seals its ancestors in the store before it writes, then the node
+ * reports their final counters to placement) and closes the ones it lost, then publishes the view
+ * to the HTTP API — so a request routed here by a view always finds its appender.
+ */
+public final class Node implements NodeServices, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  static final String GROUP = "fossil-placement";
+
+  /**
+   * @param voters every placement voter, id → Raft address (host:port)
+   * @param advertisedHttp the host:port other nodes and clients use to reach this node's API
+   * @param raftDir where this node keeps its Raft log if it is a voter
+   */
+  public record Config(
+      String nodeId,
+      HttpApi.Options http,
+      String advertisedHttp,
+      Map<String, String> voters,
+      Path raftDir,
+      PlacementConfig placement,
+      SegmentAppender.Config appender,
+      Duration startupTimeout) {
+
+    public Config {
+      Objects.requireNonNull(nodeId, "nodeId");
+      voters = Map.copyOf(voters);
+    }
+
+    boolean isVoter() {
+      return voters.containsKey(nodeId);
+    }
+  }
+
+  private final Config config;
+  private final KvStore store;
+  private final Vertx vertx;
+  private final long incarnation;
+  private final ScheduledExecutorService timer;
+  private final PrometheusMeterRegistry registry;
+  private final StreamReader reader;
+  private final AppendLimits limits;
+  private final Map<SegmentId, SegmentAppender> appenders = new ConcurrentHashMap<>();
+  private final Map<SegmentId, Long> unreportedSeals = new ConcurrentHashMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private final Counter leaseRenewals;
+  private final Counter leaseLosses;
+  private final DistributionSummary batchEvents;
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private RatisPlacementPeer peer;
+  private PlacementClient placement;
+  private LeaseKeeper lease;
+  private HttpApi http;
+  private int httpPort;
+  private volatile PlacementView view;
+  private volatile boolean registered;
+  private volatile boolean closed;
+
+  private record Waiter(long afterVersion, CompletableFuture<PlacementView> future) {}
+
+  public Node(Config config, KvStore store, Vertx vertx) {
+    this.config = config;
+    this.store = store;
+    this.vertx = vertx;
+    this.incarnation = System.currentTimeMillis();
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fossil-node-" + config.nodeId());
+              t.setDaemon(true);
+              return t;
+            });
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags("node", config.nodeId());
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    this.reader = new StreamReader(store);
+    this.limits = new AppendLimits(store.limits());
+    this.leaseRenewals =
+        Counter.builder("fossil.lease.renewals")
+            .description("heartbeats acknowledged")
+            .register(registry);
+    this.leaseLosses =
+        Counter.builder("fossil.lease.losses")
+            .description("heartbeats refused: every lease of this node was lost")
+            .register(registry);
+    this.batchEvents =
+        DistributionSummary.builder("fossil.append.batch.events")
+            .description("events per storage batch written by this node's appenders")
+            .publishPercentileHistogram()
+            .register(registry);
+    Gauge.builder("fossil.segments.owned", appenders, Map::size)
+        .description("segments this node writes")
+        .register(registry);
+  }
+
+  /** Starts the voter (if any), registers, takes leases, follows placement, serves HTTP. */
+  public CompletableFuture<Void> start() {
+    CompletableFuture<Void> voter = CompletableFuture.completedFuture(null);
+    if (config.isVoter()) {
+      peer =
+          new RatisPlacementPeer(
+              new RatisPlacementPeer.Config(
+                  config.nodeId(),
+                  config.voters(),
+                  config.raftDir(),
+                  GROUP,
+                  config.placement(),
+                  Duration.ofMillis(Math.max(100, config.placement().leaseMillis() / 10)),
+                  10_000),
+              store,
+              Clock.systemUTC());
+      voter = peer.start();
+    }
+    long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    return voter
+        .thenRun(
+            () -> {
+              placement =
+                  RatisPlacementClient.connect(GROUP, config.voters(), Duration.ofSeconds(3));
+              Duration leaseLength = Duration.ofMillis(config.placement().leaseMillis());
+              lease =
+                  new LeaseKeeper(
+                      placement,
+                      config.nodeId(),
+                      incarnation,
+                      leaseLength,
+                      leaseLength.dividedBy(5),
+                      System::nanoTime);
+            })
+        .thenCompose(x -> register(deadline))
+        .thenCompose(x -> placement.view())
+        .thenCompose(
+            v -> {
+              onView(v);
+              http = new HttpApi(vertx, this, config.http());
+              return http.start();
+            })
+        .thenAccept(
+            port -> {
+              httpPort = port;
+              long every = Math.max(50, config.placement().leaseMillis() / 4);
+              timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
+              follow();
+              LOG.info(
+                  "node {} (incarnation {}) serves HTTP on {}:{}",
+                  config.nodeId(),
+                  incarnation,
+                  config.http().host(),
+                  port);
+            });
+  }
+
+  /** The port the HTTP API is bound to (after {@link #start()}). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public long incarnation() {
+    return incarnation;
+  }
+
+  /** Registers, retrying while the placement group elects a leader, until {@code deadline}. */
+  private CompletableFuture<Void> register(long deadline) {
+    String raft = config.voters().getOrDefault(config.nodeId(), "");
+    return placement
+        .submit(
+            new PlacementCommand.Register(
+                config.nodeId(), incarnation, config.advertisedHttp(), raft))
+        .handle(
+            (reply, error) -> {
+              if (reply instanceof PlacementReply.Leased) {
+                registered = true;
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (reply instanceof PlacementReply.Rejected r) {
+                return CompletableFuture.<Void>failedFuture(
+                    new IllegalStateException(
+                        "placement refused node " + config.nodeId() + ": " + r.message()));
+              }
+              if (System.nanoTime() - deadline > 0) {
+                return CompletableFuture.<Void>failedFuture(
+                    new IllegalStateException(
+                        "the placement group did not answer within "
+                            + config.startupTimeout()
+                            + " (voters "
+                            + config.voters()
+                            + "): "
+                            + error));
+              }
+              return CompletableFuture.supplyAsync(
+                      () -> null, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+                  .thenCompose(y -> register(deadline));
+            })
+        .thenCompose(f -> f)
+        .thenCompose(x -> lease.heartbeat())
+        .thenAccept(x -> {});
+  }
+
+  // ------------------------------------------------------------------ following placement
+
+  private void follow() {
+    if (closed) {
+      return;
+    }
+    long after = view.version();
+    placement
+        .awaitChange(after, Duration.ofSeconds(10))
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                if (!closed) {
+                  LOG.debug("placement long poll failed on {}: {}", config.nodeId(), e.toString());
+                }
+                timer.schedule(this::follow, 500, TimeUnit.MILLISECONDS);
+                return;
+              }
+              try {
+                onView(v);
+              } catch (RuntimeException ex) {
+                LOG.error("applying placement version {} failed", v.version(), ex);
+              }
+              follow();
+            });
+  }
+
+  /** Starts and stops appenders for {@code next}, then publishes it. */
+  private synchronized void onView(PlacementView next) {
+    if (closed || (view != null && next.version() < view.version())) {
+      return;
+    }
+    for (Segment s : next.segments()) {
+      if (mine(s) && !appenders.containsKey(s.id())) {
+        startAppender(s, next);
+      }
+    }
+    for (Map.Entry<SegmentId, SegmentAppender> e : new ArrayList<>(appenders.entrySet())) {
+      Optional<Segment> s = next.segment(e.getKey());
+      if (s.isEmpty() || !mine(s.get())) {
+        appenders.remove(e.getKey());
+        e.getValue().close();
+        LOG.debug("node {} stopped writing segment {}", config.nodeId(), e.getKey());
+      }
+    }
+    view = next;
+    List<Waiter> ready = new ArrayList<>();
+    waiters.removeIf(
+        w -> {
+          if (w.future.isDone() || next.version() > w.afterVersion) {
+            ready.add(w);
+            return true;
+          }
+          return false;
+        });
+    ready.forEach(w -> w.future.complete(next));
+  }
+
+  private boolean mine(Segment s) {
+    return s.isOpen() && s.owner().equals(config.nodeId()) && s.ownerIncarnation() == incarnation;
+  }
+
+  private void startAppender(Segment s, PlacementView in) {
+    List<SegmentId> ancestors =
+        in.segments().stream()
+            .filter(a -> !a.isOpen() && a.finalCounter() < 0 && a.id().isAncestorOf(s.id()))
+            .map(Segment::id)
+            .sorted(Comparator.naturalOrder())
+            .toList();
+    SegmentAppender appender =
+        new SegmentAppender(
+            store,
+            s.id(),
+            s.epoch(),
+            incarnation,
+            ancestors,
+            lease.deadlineNanos(),
+            config.appender(),
+            Clock.systemUTC(),
+            System::nanoTime);
+    appender.onBatchCommitted(batchEvents::record);
+    appenders.put(s.id(), appender);
+    LOG.debug("node {} starts writing segment {} (epoch {})", config.nodeId(), s.id(), s.epoch());
+    appender
+        .start()
+        .whenComplete(
+            (finalCounters, error) -> {
+              if (error != null) {
+                LOG.warn(
+                    "node {} could not take segment {}: {}",
+                    config.nodeId(),
+                    s.id(),
+                    error.toString());
+                appenders.remove(s.id(), appender);
+                appender.close();
+                return;
+              }
+              unreportedSeals.putAll(finalCounters);
+              reportSeals();
+            });
+  }
+
+  /** Tells placement the final counters found while sealing; retried on every heartbeat. */
+  private void reportSeals() {
+    for (Map.Entry<SegmentId, Long> e : new HashMap<>(unreportedSeals).entrySet()) {
+      placement
+          .submit(new PlacementCommand.ReportSeal(e.getKey(), e.getValue()))
+          .whenComplete(
+              (r, error) -> {
+                if (error == null) {
+                  unreportedSeals.remove(e.getKey(), e.getValue());
+                }
+              });
+    }
+  }
+
+  // ------------------------------------------------------------------ lease
+
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    lease
+        .heartbeat()
+        .whenComplete(
+            (renewal, error) -> {
+              if (error != null) {
+                LOG.debug("heartbeat of {} failed: {}", config.nodeId(), error.toString());
+                return;
+              }
+              if (renewal instanceof LeaseKeeper.Renewal.Held held) {
+                leaseRenewals.increment();
+                appenders.values().forEach(a -> a.renewLease(held.deadlineNanos()));
+              } else if (renewal instanceof LeaseKeeper.Renewal.Lost lost) {
+                leaseLosses.increment();
+                LOG.warn("node {} lost its leases: {}", config.nodeId(), lost.reason().message());
+                if (lost.reason().code() == PlacementReply.Code.UNKNOWN_MEMBER && !closed) {
+                  register(System.nanoTime() + config.startupTimeout().toNanos());
+                }
+              }
+            });
+    checkAppenders();
+    reportSeals();
+  }
+
+  /**
+   * An appender that fenced itself (its storage outcome stayed unknown) or found its segment sealed
+   * while placement still lists it as ours asks placement for a successor on this same node.
+   */
+  private void checkAppenders() {
+    PlacementView v = view;
+    appenders.forEach(
+        (id, a) -> {
+          SegmentAppender.State state = a.state();
+          if ((state == SegmentAppender.State.SEALED || state == SegmentAppender.State.FAILED)
+              && v.segment(id).map(this::mine).orElse(false)) {
+            LOG.warn(
+                "segment {} stopped on node {} ({}); asking for a successor",
+                id,
+                config.nodeId(),
+                state);
+            placement.submit(new PlacementCommand.Move(id, config.nodeId()));
+          }
+        });
+  }
+
+  // ------------------------------------------------------------------ NodeServices
+
+  @Override
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  @Override
+  public PlacementView view() {
+    return view;
+  }
+
+  @Override
+  public CompletableFuture<PlacementView> awaitView(long afterVersion, Duration maxWait) {
+    CompletableFuture<PlacementView> future = new CompletableFuture<>();
+    synchronized (this) {
+      if (view.version() > afterVersion) {
+        return CompletableFuture.completedFuture(view);
+      }
+      waiters.add(new Waiter(afterVersion, future));
+    }
+    timer.schedule(() -> future.complete(view), maxWait.toMillis(), TimeUnit.MILLISECONDS);
+    return future;
+  }
+
+  @Override
+  public Optional<SegmentAppender> appender(SegmentId segment) {
+    return Optional.ofNullable(appenders.get(segment));
+  }
+
+  @Override
+  public AppendLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public StreamReader reader() {
+    return reader;
+  }
+
+  @Override
+  public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
+    return placement.submit(command);
+  }
+
+  @Override
+  public String notReadyReason() {
+    if (closed) {
+      return "the node is shutting down";
+    }
+    if (!registered) {
+      return "not yet registered with the placement group";
+    }
+    if (!lease.holds()) {
+      return "this node's lease has lapsed: the placement group has not acknowledged a heartbeat";
+    }
+    if (view.segments().stream().noneMatch(Segment::isOpen)) {
+      return "the ring is not assigned yet: waiting for "
+          + config.placement().expectedVoters()
+          + " nodes to register";
+    }
+    return null;
+  }
+
+  @Override
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /**
+   * Hands this node's segments to other nodes: tells placement it is leaving, then waits (up to
+   * {@code maxWait}) until no open segment is owned by it.
+   */
+  public CompletableFuture<Boolean> leave(Duration maxWait) {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    return placement
+        .submit(new PlacementCommand.Leave(config.nodeId(), incarnation))
+        .thenCompose(r -> awaitNoSegments(deadline))
+        .exceptionally(
+            e -> {
+              LOG.warn(
+                  "node {} could not hand its segments away: {}", config.nodeId(), e.toString());
+              return false;
+            });
+  }
+
+  private CompletableFuture<Boolean> awaitNoSegments(long deadline) {
+    PlacementView v = view;
+    boolean none =
+        v.segments().stream().noneMatch(s -> s.isOpen() && s.owner().equals(config.nodeId()));
+    long left = deadline - System.nanoTime();
+    if (none || left <= 0) {
+      return CompletableFuture.completedFuture(none);
+    }
+    return awaitView(v.version(), Duration.ofNanos(left))
+        .thenCompose(x -> awaitNoSegments(deadline));
+  }
+
+  /** Stops HTTP, the appenders, the lease and the voter. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (http != null) {
+      http.stop().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+    appenders.values().forEach(SegmentAppender::close);
+    appenders.clear();
+    timer.shutdownNow();
+    if (placement != null) {
+      placement.close();
+    }
+    if (peer != null) {
+      peer.close();
+    }
+    gcMetrics.close();
+    registry.close();
+    synchronized (this) {
+      waiters.forEach(w -> w.future.complete(view));
+      waiters.clear();
+    }
+  }
+}

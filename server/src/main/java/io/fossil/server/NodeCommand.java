@@ -1,0 +1,205 @@
+package io.fossil.server;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.router.HttpApi;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fossil node}: one node process. */
+@Command(
+    name = "node",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs one Fossil node: its HTTP API, its placement voter (if listed in --voters) and the",
+      "appenders of the segments it is given, on the shared store --store.",
+      "SIGTERM hands its segments to the other nodes before it exits."
+    })
+final class NodeCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--node-id",
+      required = true,
+      description = "this node's id, stable across restarts")
+  String nodeId;
+
+  @Option(
+      names = "--store",
+      required = true,
+      description =
+          "storage URI shared by all nodes: etcd://h1:2379,h2:2379/ns, fdb:/path/fdb.cluster, or rocksdb:/path for a single node")
+  String store;
+
+  @Option(names = "--http-host", description = "address to bind (default: ${DEFAULT-VALUE})")
+  String httpHost = "0.0.0.0";
+
+  @Option(names = "--http-port", description = "HTTP port (default: ${DEFAULT-VALUE})")
+  int httpPort = 8081;
+
+  @Option(
+      names = "--advertise",
+      description = "host:port others use to reach this node (default: hostname:http-port)")
+  String advertise;
+
+  @Option(
+      names = "--voters",
+      description =
+          "placement voters as id=host:port,... (default: this node alone on 127.0.0.1:7081)")
+  String voters;
+
+  @Option(
+      names = "--data",
+      description = "directory for this node's Raft log (default: ${DEFAULT-VALUE})")
+  Path data = Path.of("fossil-data");
+
+  @Option(
+      names = "--ring-segments",
+      description = "segments the ring starts with (default: ${DEFAULT-VALUE})")
+  int ringSegments = 32;
+
+  @Option(names = "--lease", description = "lease length, e.g. 10s (default: ${DEFAULT-VALUE})")
+  String lease = "10s";
+
+  @Option(
+      names = "--forward",
+      description = "forward appends to the owner instead of answering 307")
+  boolean forward;
+
+  @Option(
+      names = "--max-body",
+      description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
+  int maxBody = 4 << 20;
+
+  @Option(names = "--config", description = "properties file with defaults for these options")
+  Path config;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> voterMap = parseVoters();
+    Duration leaseLength = parseDuration(lease, "--lease");
+    if (store.startsWith("rocksdb:") && (voterMap.size() > 1 || !voterMap.containsKey(nodeId))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "the embedded store (rocksdb:) lives inside one process and cannot be shared with nodes"
+              + " in other processes; --voters names "
+              + voterMap.keySet()
+              + ". Run a multi-process cluster on a shared store (--store etcd://... or fdb:...),"
+              + " or use 'fossil dev' for several nodes in one process.");
+    }
+    if (maxBody < 1024) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-body must be at least 1024 bytes");
+    }
+    String advertised =
+        advertise != null ? advertise : InetAddress.getLocalHost().getHostName() + ":" + httpPort;
+    HttpApi.Options defaults = HttpApi.Options.defaults(httpHost, httpPort);
+    HttpApi.Options http =
+        new HttpApi.Options(
+            httpHost,
+            httpPort,
+            forward,
+            maxBody,
+            defaults.maxJsonDepth(),
+            defaults.maxHeaderBytes(),
+            defaults.idleTimeout(),
+            defaults.catchUpWait(),
+            defaults.maxHops());
+    KvStore kv = KvStores.open(store);
+    Vertx vertx = Vertx.vertx();
+    Node node =
+        new Node(
+            new Node.Config(
+                nodeId,
+                http,
+                advertised,
+                voterMap,
+                data.resolve("raft").resolve(nodeId),
+                new PlacementConfig(
+                    ringSegments,
+                    Math.max(1, voterMap.size()),
+                    leaseLength.toMillis(),
+                    PlacementConfig.DEFAULT.maxMovesPerTick()),
+                SegmentAppender.Config.DEFAULT,
+                Duration.ofSeconds(60)),
+            kv,
+            vertx);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("node " + nodeId + ": handing segments away ...");
+                  boolean handed = node.leave(Duration.ofSeconds(15)).join();
+                  System.out.println(
+                      "node "
+                          + nodeId
+                          + (handed
+                              ? ": segments handed away"
+                              : ": hand-over incomplete; leases will expire"));
+                  node.close();
+                  vertx
+                      .close()
+                      .toCompletionStage()
+                      .toCompletableFuture()
+                      .orTimeout(5, TimeUnit.SECONDS)
+                      .exceptionally(e -> null)
+                      .join();
+                  kv.close();
+                  stopped.countDown();
+                }));
+    node.start().get(90, TimeUnit.SECONDS);
+    System.out.println(
+        "node " + nodeId + " serves http://" + advertised + " (store " + store + ")");
+    stopped.await();
+    return 0;
+  }
+
+  private Map<String, String> parseVoters() {
+    Map<String, String> map = new LinkedHashMap<>();
+    if (voters == null || voters.isBlank()) {
+      map.put(nodeId, "127.0.0.1:7081");
+      return map;
+    }
+    for (String part : voters.split(",")) {
+      String[] kv = part.trim().split("=", 2);
+      if (kv.length != 2 || kv[0].isEmpty() || !kv[1].matches("[^:]+:\\d{1,5}")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--voters entry '" + part + "' is not id=host:port");
+      }
+      if (map.put(kv[0], kv[1]) != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--voters names " + kv[0] + " twice");
+      }
+    }
+    return map;
+  }
+
+  private Duration parseDuration(String text, String option) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text);
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          option + " must be a duration like 10s, 500ms or 1m, was '" + text + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
+  }
+}
