@@ -212,6 +212,7 @@ public final class HttpApi {
                 new Problem(
                     ProblemType.NOT_FOUND,
                     "no route for " + ctx.request().method() + " " + ctx.request().path())));
+    router.errorHandler(400, ctx -> problem(ctx.response(), badRequest(ctx.request().path())));
     router.errorHandler(
         405,
         ctx ->
@@ -739,6 +740,16 @@ public final class HttpApi {
     }
   }
 
+  /** A request Vert.x itself could not route, most often a path with a broken %-escape. */
+  private static Problem badRequest(String path) {
+    String detail =
+        "the request could not be understood; check that every '%' in the path is followed by two"
+            + " hex digits";
+    return path != null && path.startsWith(StreamPath.PREFIX)
+        ? new Problem(ProblemType.INVALID_STREAM_NAME, detail)
+        : new Problem(ProblemType.BAD_REQUEST, detail);
+  }
+
   private static Problem invalid(InvalidAppendException e) {
     return new Problem(ProblemType.valueOf(e.code().name()), e.getMessage());
   }
@@ -757,7 +768,7 @@ public final class HttpApi {
                       + " bytes")
               .with("limit", options.maxBodyBytes());
     } else if (ctx.statusCode() == 400) {
-      p = new Problem(ProblemType.MALFORMED_JSON, "the request could not be read");
+      p = badRequest(ctx.request().path());
     } else {
       LOG.error(
           "unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);

@@ -5,6 +5,7 @@ package io.fossil.router;
  * The type URI is {@code urn:fossil:problem:<slug>}; clients switch on it, people read the detail.
  */
 public enum ProblemType {
+  BAD_REQUEST(400, "bad-request", "The request could not be understood"),
   MALFORMED_JSON(400, "malformed-json", "The body is not valid JSON"),
   JSON_TOO_DEEP(400, "json-too-deep", "The JSON body is nested too deeply"),
   UNKNOWN_FIELD(400, "unknown-field", "The body has a field this API does not know"),

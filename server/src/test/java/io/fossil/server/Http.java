@@ -3,11 +3,14 @@ package io.fossil.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A small blocking HTTP client for the end-to-end tests (the JDK's, as clients would use it). */
@@ -62,6 +65,51 @@ final class Http {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Sends one request over a plain socket, byte for byte as given (no client-side checks). */
+  static Response raw(String baseUrl, String method, String path, String contentType, String body) {
+    URI base = URI.create(baseUrl);
+    byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+    String head =
+        method
+            + " "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + base.getAuthority()
+            + "\r\nConnection: close\r\nContent-Length: "
+            + content.length
+            + "\r\n"
+            + (contentType == null ? "" : "Content-Type: " + contentType + "\r\n")
+            + "\r\n";
+    try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(content);
+      out.flush();
+      String[] parts =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+              .split("\r\n\r\n", 2);
+      String[] lines = parts[0].split("\r\n");
+      String type = null;
+      String location = null;
+      for (String line : lines) {
+        String lower = line.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("content-type:")) {
+          type = line.substring(13).trim();
+        } else if (lower.startsWith("location:")) {
+          location = line.substring(9).trim();
+        }
+      }
+      return new Response(
+          Integer.parseInt(lines[0].split(" ")[1]),
+          type,
+          location,
+          parts.length > 1 ? parts[1] : "");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

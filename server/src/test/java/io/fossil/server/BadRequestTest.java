@@ -1,0 +1,383 @@
+package io.fossil.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.Keys;
+import io.fossil.kv.KvScans;
+import io.fossil.kv.TupleKey;
+import io.fossil.placement.SegmentId;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad input gets a 4xx a person can act on, with a stable problem type, and changes nothing. The
+ * node runs on {@code mem:} with etcd's limits so that the size limits of one storage transaction
+ * (42 events, about 1 MiB per event) are reachable below the HTTP body limit.
+ */
+class BadRequestTest {
+
+  private static final String JSON = "application/json";
+  private static final String STREAM = "/streams/victim-1";
+
+  @TempDir static Path data;
+  static DevCluster cluster;
+  static String url;
+  final Http http = new Http();
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster =
+        DevCluster.start(
+            new DevCluster.Options(
+                data,
+                "127.0.0.1",
+                Ports.freeRun(1),
+                Ports.freeRun(1),
+                1,
+                4,
+                Duration.ofSeconds(5),
+                false,
+                "mem:bad-requests?maxOperations=128&maxBatchBytes=1422720&maxValueBytes=1048576"),
+            Duration.ofSeconds(60));
+    url = cluster.urls().get(0);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster.nodes().get(0).notReadyReason() == null);
+    Http.Response seed = new Http().post(url + STREAM, JSON, Http.event("Seed", "{}"), true);
+    assertThat(seed.status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  static String events(int n) {
+    StringBuilder b = new StringBuilder("{\"events\":[");
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : ",").append("{\"type\":\"T\",\"data\":").append(i).append('}');
+    }
+    return b.append("]}").toString();
+  }
+
+  static String nested(int depth) {
+    return "{\"events\":[{\"type\":\"T\",\"data\":" + "[".repeat(depth) + "]".repeat(depth) + "}]}";
+  }
+
+  static Arguments post(
+      String name, String path, String contentType, String body, int status, String type) {
+    return Arguments.of(name, "POST", path, contentType, body, status, type);
+  }
+
+  static Arguments call(String name, String method, String path, int status, String type) {
+    return Arguments.of(name, method, path, null, null, status, type);
+  }
+
+  static Stream<Arguments> badRequests() {
+    String unknownSegment = new SegmentId(999_999, 0, 15).toString();
+    return Stream.of(
+        post("truncated JSON", STREAM, JSON, "{\"events\":[", 400, "malformed-json"),
+        post("trailing garbage", STREAM, JSON, events(1) + " x", 400, "malformed-json"),
+        post("duplicate key", STREAM, JSON, "{\"events\":[],\"events\":[]}", 400, "malformed-json"),
+        post(
+            "NaN",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":NaN}]}",
+            400,
+            "malformed-json"),
+        post("nested 100 deep", STREAM, JSON, nested(100), 400, "json-too-deep"),
+        post(
+            "unknown top-level field",
+            STREAM,
+            JSON,
+            "{\"events\":[],\"stream\":\"x\"}",
+            400,
+            "unknown-field"),
+        post(
+            "unknown event field",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":1,\"tpye\":\"x\"}]}",
+            400,
+            "unknown-field"),
+        post("text/plain", STREAM, "text/plain", events(1), 415, "unsupported-media-type"),
+        post("no content type", STREAM, null, events(1), 415, "unsupported-media-type"),
+        post(
+            "form content type",
+            STREAM,
+            "application/x-www-form-urlencoded",
+            events(1),
+            415,
+            "unsupported-media-type"),
+        post(
+            "body over 4 MiB",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":\"" + "x".repeat(5 << 20) + "\"}]}",
+            413,
+            "body-too-large"),
+        post("empty body", STREAM, JSON, "", 400, "invalid-field"),
+        post("body is an array", STREAM, JSON, "[]", 400, "invalid-field"),
+        post("events missing", STREAM, JSON, "{}", 400, "invalid-field"),
+        post("events not an array", STREAM, JSON, "{\"events\":{}}", 400, "invalid-field"),
+        post("event not an object", STREAM, JSON, "{\"events\":[1]}", 400, "invalid-field"),
+        post("type missing", STREAM, JSON, "{\"events\":[{\"data\":1}]}", 400, "invalid-field"),
+        post(
+            "type not a string",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":7,\"data\":1}]}",
+            400,
+            "invalid-field"),
+        post("data missing", STREAM, JSON, "{\"events\":[{\"type\":\"T\"}]}", 400, "invalid-field"),
+        post(
+            "metadata not an object",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":1,\"metadata\":[]}]}",
+            400,
+            "invalid-field"),
+        post(
+            "id not a string",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"id\":5,\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-field"),
+        post("empty event list", STREAM, JSON, "{\"events\":[]}", 400, "empty-append"),
+        post(
+            "expectedPosition as string",
+            STREAM,
+            JSON,
+            "{\"expectedPosition\":\"0\",\"events\":[{\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-expected-position"),
+        post(
+            "expectedPosition fractional",
+            STREAM,
+            JSON,
+            "{\"expectedPosition\":0.5,\"events\":[{\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-expected-position"),
+        post(
+            "expectedPosition -2",
+            STREAM,
+            JSON,
+            "{\"expectedPosition\":-2,\"events\":[{\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-expected-position"),
+        post(
+            "expectedPosition beyond int64",
+            STREAM,
+            JSON,
+            "{\"expectedPosition\":100000000000000000000,\"events\":[{\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-expected-position"),
+        post(
+            "empty type",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"\",\"data\":1}]}",
+            400,
+            "invalid-event-type"),
+        post(
+            "control character in type",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"a\\u0001\",\"data\":1}]}",
+            400,
+            "invalid-event-type"),
+        post(
+            "type of 300 bytes",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"" + "t".repeat(300) + "\",\"data\":1}]}",
+            400,
+            "invalid-event-type"),
+        post(
+            "id of 300 bytes",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"id\":\"" + "i".repeat(300) + "\",\"type\":\"T\",\"data\":1}]}",
+            400,
+            "invalid-event-id"),
+        post(
+            "same id twice",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"id\":\"a\",\"type\":\"T\",\"data\":1},{\"id\":\"a\",\"type\":\"T\",\"data\":2}]}",
+            400,
+            "duplicate-event-id"),
+        post("43 events", STREAM, JSON, events(43), 413, "append-too-large"),
+        post(
+            "event of 1.1 MB",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":\"" + "x".repeat(1_100_000) + "\"}]}",
+            413,
+            "event-too-large"),
+        post(
+            "four 400 kB events",
+            STREAM,
+            JSON,
+            "{\"events\":["
+                + String.join(
+                    ",",
+                    java.util.Collections.nCopies(
+                        4, "{\"type\":\"T\",\"data\":\"" + "x".repeat(400_000) + "\"}"))
+                + "]}",
+            413,
+            "append-too-large"),
+        post(
+            "control character in stream name",
+            "/streams/bad%01name",
+            JSON,
+            events(1),
+            400,
+            "invalid-stream-name"),
+        post(
+            "broken percent escape",
+            "/streams/bad%zzname",
+            JSON,
+            events(1),
+            400,
+            "invalid-stream-name"),
+        post(
+            "stream name not UTF-8",
+            "/streams/bad%ffname",
+            JSON,
+            events(1),
+            400,
+            "invalid-stream-name"),
+        post(
+            "stream name of 600 bytes",
+            "/streams/" + "s".repeat(600),
+            JSON,
+            events(1),
+            400,
+            "invalid-stream-name"),
+        post(
+            "unknown query parameter",
+            STREAM + "?force=true",
+            JSON,
+            events(1),
+            400,
+            "unknown-parameter"),
+        post("hop not a number", STREAM + "?hop=x", JSON, events(1), 400, "invalid-parameter"),
+        post("too many hops", STREAM + "?hop=4", JSON, events(1), 503, "too-many-hops"),
+        call("limit 0", "GET", STREAM + "?limit=0", 400, "invalid-parameter"),
+        call("limit not a number", "GET", STREAM + "?limit=ten", 400, "invalid-parameter"),
+        call("limit above 1000", "GET", STREAM + "?limit=5000", 400, "invalid-parameter"),
+        call("from negative", "GET", STREAM + "?from=-1", 400, "invalid-parameter"),
+        call("direction sideways", "GET", STREAM + "?direction=sideways", 400, "invalid-parameter"),
+        call("unknown read parameter", "GET", STREAM + "?after=3", 400, "unknown-parameter"),
+        call("unknown route", "GET", "/nothing/here", 404, "not-found"),
+        call("no stream name", "POST", "/streams/", 404, "not-found"),
+        call("DELETE a stream", "DELETE", STREAM, 405, "method-not-allowed"),
+        call("PUT the cluster", "PUT", "/cluster", 405, "method-not-allowed"),
+        call(
+            "move: not a segment id",
+            "POST",
+            "/admin/segments/banana/move?to=n1",
+            400,
+            "invalid-parameter"),
+        call(
+            "move: no target",
+            "POST",
+            "/admin/segments/" + unknownSegment + "/move",
+            400,
+            "invalid-parameter"),
+        call(
+            "move: unknown segment",
+            "POST",
+            "/admin/segments/" + unknownSegment + "/move?to=n1",
+            404,
+            "unknown-segment"),
+        call(
+            "split: point not hex",
+            "POST",
+            "/admin/segments/" + unknownSegment + "/split?at=xyz",
+            400,
+            "invalid-parameter"),
+        call(
+            "merge: b missing",
+            "POST",
+            "/admin/segments/merge?a=" + unknownSegment,
+            400,
+            "invalid-parameter"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRequests")
+  void isRefusedWithAProblemAndChangesNothing(
+      String name,
+      String method,
+      String path,
+      String contentType,
+      String body,
+      int status,
+      String type) {
+    List<String> before = events();
+    Http.Response response =
+        path.contains("%zz")
+            // The JDK client refuses to send a malformed escape; a person with curl does not.
+            ? Http.raw(url, method, path, contentType, body)
+            : http.send(request(method, path, contentType, body), false);
+
+    assertThat(response.status()).as(response.body()).isEqualTo(status);
+    assertThat(response.contentType()).isEqualTo("application/problem+json");
+    assertThat(response.json().get("type").asText()).isEqualTo("urn:fossil:problem:" + type);
+    assertThat(response.json().get("status").asInt()).isEqualTo(status);
+    assertThat(response.json().get("detail").asText()).isNotBlank();
+    assertThat(events()).isEqualTo(before);
+  }
+
+  private static HttpRequest request(String method, String path, String contentType, String body) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return request.build();
+  }
+
+  /** Every event, stream index and id key in the store, as text (placement's keys excluded). */
+  static List<String> events() {
+    List<String> entries = new ArrayList<>();
+    KvScans.forEach(
+            cluster.store(),
+            KeyRange.all(),
+            1000,
+            false,
+            kv -> {
+              List<Object> key = TupleKey.decode(kv.key());
+              boolean event = key.size() == 4 && key.get(0).equals("seg") && key.get(2).equals("e");
+              if (event || key.get(0).equals("str") || key.get(0).equals("id")) {
+                entries.add(Keys.toString(kv.key()) + "=" + Keys.toString(kv.value()));
+              }
+            })
+        .join();
+    assertThat(entries).isNotEmpty();
+    return entries;
+  }
+}
