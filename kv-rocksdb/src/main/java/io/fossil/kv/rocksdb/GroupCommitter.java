@@ -131,11 +131,12 @@ final class GroupCommitter implements Runnable {
     Map<ByteBuffer, Object> accepted = new HashMap<>();
     int acceptedBatches = 0;
     try (org.rocksdb.WriteBatch disk = new org.rocksdb.WriteBatch()) {
+      Map<ByteBuffer, byte[]> stored = readPreconditionKeys(group);
       for (int i = 0; i < group.size(); i++) {
         WriteBatch batch = group.get(i).batch;
         List<byte[]> failed = new ArrayList<>();
         for (Precondition p : batch.preconditions()) {
-          if (!p.holds(current(accepted, p.key()))) {
+          if (!p.holds(current(accepted, stored, p.key()))) {
             failed.add(p.key());
           }
         }
@@ -171,11 +172,38 @@ final class GroupCommitter implements Runnable {
     }
   }
 
-  private byte[] current(Map<ByteBuffer, Object> accepted, byte[] key) throws RocksDBException {
-    Object pending = accepted.get(ByteBuffer.wrap(key));
+  /**
+   * Reads every key the group's preconditions name with one multi-get (much cheaper than a point
+   * read per key). This thread is the only writer, so the database cannot change under the group;
+   * what earlier batches of the group write is overlaid by {@link #current}.
+   */
+  private Map<ByteBuffer, byte[]> readPreconditionKeys(List<Pending> group)
+      throws RocksDBException {
+    Map<ByteBuffer, byte[]> unique = new java.util.LinkedHashMap<>();
+    for (Pending pending : group) {
+      for (Precondition p : pending.batch.preconditions()) {
+        unique.putIfAbsent(ByteBuffer.wrap(p.key()), p.key());
+      }
+    }
+    Map<ByteBuffer, byte[]> stored = new HashMap<>(unique.size() * 2);
+    if (unique.isEmpty()) {
+      return stored;
+    }
+    List<byte[]> keys = new ArrayList<>(unique.values());
+    List<byte[]> values = db.multiGetAsList(keys);
+    for (int i = 0; i < keys.size(); i++) {
+      stored.put(ByteBuffer.wrap(keys.get(i)), values.get(i));
+    }
+    return stored;
+  }
+
+  private static byte[] current(
+      Map<ByteBuffer, Object> accepted, Map<ByteBuffer, byte[]> stored, byte[] key) {
+    ByteBuffer k = ByteBuffer.wrap(key);
+    Object pending = accepted.get(k);
     if (pending != null) {
       return pending == DELETED ? null : (byte[]) pending;
     }
-    return db.get(key);
+    return stored.get(k);
   }
 }
