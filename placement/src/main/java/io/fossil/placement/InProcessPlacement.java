@@ -1,8 +1,6 @@
 package io.fossil.placement;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -16,33 +14,23 @@ public final class InProcessPlacement implements PlacementClient {
 
   private final PlacementController controller;
   private final LongSupplier clock;
-  private final List<Waiter> waiters = new ArrayList<>();
-
-  private record Waiter(long afterVersion, CompletableFuture<PlacementView> future) {}
+  private final ViewWaiters views;
 
   public InProcessPlacement(PlacementConfig config, LongSupplier clockMillis) {
     this.controller = new PlacementController(new PlacementState(config));
     this.clock = clockMillis;
+    this.views = new ViewWaiters(controller.state().view());
   }
 
   @Override
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
-    List<Waiter> ready = new ArrayList<>();
     PlacementReply reply;
     PlacementView view;
     synchronized (this) {
       reply = controller.execute(command, clock.getAsLong()).reply();
       view = controller.state().view();
-      waiters.removeIf(
-          w -> {
-            if (w.future.isDone() || view.version() > w.afterVersion) {
-              ready.add(w);
-              return true;
-            }
-            return false;
-          });
     }
-    ready.forEach(w -> w.future.complete(view));
+    views.publish(view); // an older view published late is ignored
     return CompletableFuture.completedFuture(reply);
   }
 
@@ -53,18 +41,7 @@ public final class InProcessPlacement implements PlacementClient {
 
   @Override
   public CompletableFuture<PlacementView> awaitChange(long afterVersion, Duration maxWait) {
-    CompletableFuture<PlacementView> future = new CompletableFuture<>();
-    synchronized (this) {
-      PlacementView now = controller.state().view();
-      if (now.version() > afterVersion) {
-        return CompletableFuture.completedFuture(now);
-      }
-      waiters.add(new Waiter(afterVersion, future));
-    }
-    CompletableFuture.delayedExecutor(
-            maxWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .execute(() -> view().thenAccept(future::complete));
-    return future;
+    return views.await(afterVersion, maxWait);
   }
 
   @Override

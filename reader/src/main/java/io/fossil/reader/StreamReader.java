@@ -6,6 +6,7 @@ import io.fossil.kv.KvStore;
 import io.fossil.kv.TupleKey;
 import io.fossil.owner.EventLayout;
 import io.fossil.owner.StoredEvent;
+import io.fossil.owner.StreamIndex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,21 +56,10 @@ public final class StreamReader {
             : from == Long.MAX_VALUE
                 ? all
                 : KeyRange.of(all.start(), EventLayout.indexKey(stream, from + 1));
-    CompletableFuture<Long> head = lastPosition(stream);
+    CompletableFuture<Long> head = StreamIndex.lastPosition(store, stream);
     return collect(range, limit, !forward, new ArrayList<>())
         .thenCompose(this::events)
         .thenCombine(head, (events, last) -> new StreamPage(stream, events, last));
-  }
-
-  /** The stream's last committed position, -1 when it is empty. */
-  public CompletableFuture<Long> lastPosition(String stream) {
-    return store
-        .scan(EventLayout.indexRange(stream), 1, true)
-        .thenApply(
-            page ->
-                page.entries().isEmpty()
-                    ? -1L
-                    : EventLayout.positionOfIndexKey(page.entries().get(0).key()));
   }
 
   /** Scans until {@code limit} entries are collected or the range is exhausted. */

@@ -60,8 +60,8 @@ public final class HttpApi {
   private static final int MAX_REROUTES = 2;
 
   /**
-   * @param advertisedHost unused by the server itself; the address peers put in redirects is the
-   *     one the node registered with placement
+   * @param host the address to bind (redirects name the address each node registered with
+   *     placement, not this one)
    * @param forward forward appends to the owner instead of answering 307 (for clients that cannot
    *     reach every node)
    * @param catchUpWait how long a node waits for a newer placement before answering 503

@@ -370,13 +370,7 @@ public final class SegmentAppender implements AutoCloseable {
       }
     }
     // The index spans segments, so positions continue across owner changes.
-    return store
-        .scan(EventLayout.indexRange(stream), 1, true)
-        .thenApply(
-            page ->
-                page.entries().isEmpty()
-                    ? -1L
-                    : EventLayout.positionOfIndexKey(page.entries().get(0).key()));
+    return StreamIndex.lastPosition(store, stream);
   }
 
   private CompletableFuture<List<Optional<byte[]>>> ids(AppendRequest request) {

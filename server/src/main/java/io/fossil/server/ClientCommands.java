@@ -44,6 +44,10 @@ final class ClientCommands {
           request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
     URI uri(String path) {
       return URI.create(url.replaceAll("/+$", "") + path);
     }
@@ -162,8 +166,7 @@ final class ClientCommands {
               + limit
               + (backward ? "&direction=backward" : "")
               + (from != null ? "&from=" + from : "");
-      HttpResponse<String> response =
-          send(HttpRequest.newBuilder(uri(streamPath(stream) + query)).GET());
+      HttpResponse<String> response = get(streamPath(stream) + query);
       if (response.statusCode() != 200) {
         return failed(response);
       }
@@ -196,8 +199,7 @@ final class ClientCommands {
       long next = from != null ? from : -1;
       while (true) {
         String query = next < 0 ? "?direction=backward&limit=1" : "?from=" + next + "&limit=1000";
-        HttpResponse<String> response =
-            send(HttpRequest.newBuilder(uri(streamPath(stream) + query)).GET());
+        HttpResponse<String> response = get(streamPath(stream) + query);
         if (response.statusCode() != 200) {
           return failed(response);
         }
@@ -228,7 +230,7 @@ final class ClientCommands {
 
     @Override
     public Integer call() throws Exception {
-      HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/cluster")).GET());
+      HttpResponse<String> response = get("/cluster");
       if (response.statusCode() != 200) {
         return failed(response);
       }

@@ -121,6 +121,12 @@ public final class DevCluster implements AutoCloseable {
       node.close();
     }
     nodes.clear();
+    closeQuietly(vertx);
+    store.close();
+  }
+
+  /** Closes Vert.x, waiting at most 10 s; a failure to close is not worth failing a shutdown. */
+  static void closeQuietly(Vertx vertx) {
     vertx
         .close()
         .toCompletionStage()
@@ -128,6 +134,5 @@ public final class DevCluster implements AutoCloseable {
         .orTimeout(10, TimeUnit.SECONDS)
         .exceptionally(e -> null)
         .join();
-    store.close();
   }
 }

@@ -11,6 +11,7 @@ import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.placement.SegmentId;
+import io.fossil.placement.ViewWaiters;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.reader.StreamReader;
@@ -95,7 +96,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private final AppendLimits limits;
   private final Map<SegmentId, SegmentAppender> appenders = new ConcurrentHashMap<>();
   private final Map<SegmentId, Long> unreportedSeals = new ConcurrentHashMap<>();
-  private final List<Waiter> waiters = new ArrayList<>();
+  private final ViewWaiters views = new ViewWaiters(null);
   private final Counter leaseRenewals;
   private final Counter leaseLosses;
   private final DistributionSummary batchEvents;
@@ -105,11 +106,8 @@ public final class Node implements NodeServices, AutoCloseable {
   private LeaseKeeper lease;
   private HttpApi http;
   private int httpPort;
-  private volatile PlacementView view;
   private volatile boolean registered;
   private volatile boolean closed;
-
-  private record Waiter(long afterVersion, CompletableFuture<PlacementView> future) {}
 
   public Node(Config config, KvStore store, Vertx vertx) {
     this.config = config;
@@ -258,7 +256,7 @@ public final class Node implements NodeServices, AutoCloseable {
     if (closed) {
       return;
     }
-    long after = view.version();
+    long after = views.latest().version();
     placement
         .awaitChange(after, Duration.ofSeconds(10))
         .whenComplete(
@@ -281,7 +279,8 @@ public final class Node implements NodeServices, AutoCloseable {
 
   /** Starts and stops appenders for {@code next}, then publishes it. */
   private synchronized void onView(PlacementView next) {
-    if (closed || (view != null && next.version() < view.version())) {
+    PlacementView current = views.latest();
+    if (closed || (current != null && next.version() < current.version())) {
       return;
     }
     for (Segment s : next.segments()) {
@@ -297,17 +296,7 @@ public final class Node implements NodeServices, AutoCloseable {
         LOG.debug("node {} stopped writing segment {}", config.nodeId(), e.getKey());
       }
     }
-    view = next;
-    List<Waiter> ready = new ArrayList<>();
-    waiters.removeIf(
-        w -> {
-          if (w.future.isDone() || next.version() > w.afterVersion) {
-            ready.add(w);
-            return true;
-          }
-          return false;
-        });
-    ready.forEach(w -> w.future.complete(next));
+    views.publish(next);
   }
 
   private boolean mine(Segment s) {
@@ -402,7 +391,7 @@ public final class Node implements NodeServices, AutoCloseable {
    * while placement still lists it as ours asks placement for a successor on this same node.
    */
   private void checkAppenders() {
-    PlacementView v = view;
+    PlacementView v = views.latest();
     appenders.forEach(
         (id, a) -> {
           SegmentAppender.State state = a.state();
@@ -427,20 +416,12 @@ public final class Node implements NodeServices, AutoCloseable {
 
   @Override
   public PlacementView view() {
-    return view;
+    return views.latest();
   }
 
   @Override
   public CompletableFuture<PlacementView> awaitView(long afterVersion, Duration maxWait) {
-    CompletableFuture<PlacementView> future = new CompletableFuture<>();
-    synchronized (this) {
-      if (view.version() > afterVersion) {
-        return CompletableFuture.completedFuture(view);
-      }
-      waiters.add(new Waiter(afterVersion, future));
-    }
-    timer.schedule(() -> future.complete(view), maxWait.toMillis(), TimeUnit.MILLISECONDS);
-    return future;
+    return views.await(afterVersion, maxWait);
   }
 
   @Override
@@ -474,7 +455,7 @@ public final class Node implements NodeServices, AutoCloseable {
     if (!lease.holds()) {
       return "this node's lease has lapsed: the placement group has not acknowledged a heartbeat";
     }
-    if (view.segments().stream().noneMatch(Segment::isOpen)) {
+    if (views.latest().segments().stream().noneMatch(Segment::isOpen)) {
       return "the ring is not assigned yet: waiting for "
           + config.placement().expectedVoters()
           + " nodes to register";
@@ -507,7 +488,7 @@ public final class Node implements NodeServices, AutoCloseable {
   }
 
   private CompletableFuture<Boolean> awaitNoSegments(long deadline) {
-    PlacementView v = view;
+    PlacementView v = views.latest();
     boolean none =
         v.segments().stream().noneMatch(s -> s.isOpen() && s.owner().equals(config.nodeId()));
     long left = deadline - System.nanoTime();
@@ -541,9 +522,6 @@ public final class Node implements NodeServices, AutoCloseable {
     }
     gcMetrics.close();
     registry.close();
-    synchronized (this) {
-      waiters.forEach(w -> w.future.complete(view));
-      waiters.clear();
-    }
+    views.completeAll();
   }
 }

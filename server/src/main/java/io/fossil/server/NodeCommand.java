@@ -151,13 +151,7 @@ final class NodeCommand implements Callable<Integer> {
                               ? ": segments handed away"
                               : ": hand-over incomplete; leases will expire"));
                   node.close();
-                  vertx
-                      .close()
-                      .toCompletionStage()
-                      .toCompletableFuture()
-                      .orTimeout(5, TimeUnit.SECONDS)
-                      .exceptionally(e -> null)
-                      .join();
+                  DevCluster.closeQuietly(vertx);
                   kv.close();
                   stopped.countDown();
                 }));

@@ -1,7 +1,6 @@
 package io.fossil.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
@@ -40,22 +39,13 @@ class BadRequestTest {
   @BeforeAll
   static void start() throws Exception {
     cluster =
-        DevCluster.start(
-            new DevCluster.Options(
-                data,
-                "127.0.0.1",
-                Ports.freeRun(1),
-                Ports.freeRun(1),
-                1,
-                4,
-                Duration.ofSeconds(5),
-                false,
-                "mem:bad-requests?maxOperations=128&maxBatchBytes=1422720&maxValueBytes=1048576"),
-            Duration.ofSeconds(60));
+        TestClusters.start(
+            data,
+            1,
+            4,
+            false,
+            "mem:bad-requests?maxOperations=128&maxBatchBytes=1422720&maxValueBytes=1048576");
     url = cluster.urls().get(0);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> cluster.nodes().get(0).notReadyReason() == null);
     Http.Response seed = new Http().post(url + STREAM, JSON, Http.event("Seed", "{}"), true);
     assertThat(seed.status()).isEqualTo(201);
   }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,23 +25,8 @@ class ClusterEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster =
-        DevCluster.start(
-            new DevCluster.Options(
-                data,
-                "127.0.0.1",
-                Ports.freeRun(3),
-                Ports.freeRun(3),
-                3,
-                8,
-                Duration.ofSeconds(5),
-                false,
-                null),
-            Duration.ofSeconds(60));
+    cluster = TestClusters.start(data, 3, 8, false, null);
     urls = cluster.urls();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> cluster.nodes().stream().allMatch(n -> n.notReadyReason() == null));
   }
 
   @AfterAll
@@ -55,19 +39,11 @@ class ClusterEndToEndTest {
   }
 
   static String owner(String stream) {
-    return view().openSegmentFor(stream).orElseThrow().owner();
+    return TestClusters.owner(cluster, stream);
   }
 
-  /**
-   * A fresh stream name whose segment is not owned by node n1. The category (the name up to its
-   * first '-') varies, since it decides the upper half of the ring point.
-   */
   static String streamNotOwnedByN1(String prefix) {
-    return IntStream.range(0, 1000)
-        .mapToObj(i -> prefix + UUID.randomUUID().toString().replace("-", "") + "-1")
-        .filter(s -> !owner(s).equals("n1"))
-        .findFirst()
-        .orElseThrow();
+    return TestClusters.streamOwned(cluster, prefix, owner -> !owner.equals("n1"));
   }
 
   static String urlOf(String nodeId) {

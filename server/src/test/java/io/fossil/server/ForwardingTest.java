@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,38 +18,9 @@ class ForwardingTest {
 
   @Test
   void aNonOwnerForwardsTheAppendAndRelaysTheOwnersAnswer() throws Exception {
-    try (DevCluster cluster =
-        DevCluster.start(
-            new DevCluster.Options(
-                data,
-                "127.0.0.1",
-                Ports.freeRun(2),
-                Ports.freeRun(2),
-                2,
-                4,
-                Duration.ofSeconds(5),
-                true,
-                null),
-            Duration.ofSeconds(60))) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> cluster.nodes().stream().allMatch(n -> n.notReadyReason() == null));
+    try (DevCluster cluster = TestClusters.start(data, 2, 4, true, null)) {
       Http http = new Http();
-      String stream =
-          java.util.stream.IntStream.range(0, 1000)
-              .mapToObj(i -> UUID.randomUUID().toString().replace("-", "") + "-1")
-              .filter(
-                  s ->
-                      !cluster
-                          .nodes()
-                          .get(0)
-                          .view()
-                          .openSegmentFor(s)
-                          .orElseThrow()
-                          .owner()
-                          .equals("n1"))
-              .findFirst()
-              .orElseThrow();
+      String stream = TestClusters.streamOwned(cluster, "f", owner -> !owner.equals("n1"));
       String url = cluster.urls().get(0) + "/streams/" + stream;
       Http.Response created = http.post(url, "application/json", Http.event("A", "1"), false);
       assertThat(created.status()).as(created.body()).isEqualTo(201);
@@ -65,29 +35,9 @@ class ForwardingTest {
 
   @Test
   void aLeavingNodeHandsItsSegmentsAwayAndAppendsContinueOnTheOther() throws Exception {
-    try (DevCluster cluster =
-        DevCluster.start(
-            new DevCluster.Options(
-                data,
-                "127.0.0.1",
-                Ports.freeRun(2),
-                Ports.freeRun(2),
-                2,
-                4,
-                Duration.ofSeconds(5),
-                false,
-                null),
-            Duration.ofSeconds(60))) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> cluster.nodes().stream().allMatch(n -> n.notReadyReason() == null));
+    try (DevCluster cluster = TestClusters.start(data, 2, 4, false, null)) {
       Node leaving = cluster.nodes().get(1);
-      String stream =
-          java.util.stream.IntStream.range(0, 1000)
-              .mapToObj(i -> UUID.randomUUID().toString().replace("-", "") + "-1")
-              .filter(s -> leaving.view().openSegmentFor(s).orElseThrow().owner().equals("n2"))
-              .findFirst()
-              .orElseThrow();
+      String stream = TestClusters.streamOwned(cluster, "l", owner -> owner.equals("n2"));
       Http http = new Http();
       String url = cluster.urls().get(0) + "/streams/" + stream;
       assertThat(http.post(url, "application/json", Http.event("A", "1"), true).status())
