@@ -5,7 +5,7 @@ import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
 import io.fossil.owner.ProposedEvent;
 import io.fossil.owner.SegmentAppender;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

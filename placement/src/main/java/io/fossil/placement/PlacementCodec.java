@@ -10,6 +10,7 @@ import io.fossil.placement.PlacementCommand.ReportSeal;
 import io.fossil.placement.PlacementCommand.ReserveSequences;
 import io.fossil.placement.PlacementCommand.Split;
 import io.fossil.placement.PlacementCommand.Tick;
+import io.fossil.position.SegmentId;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

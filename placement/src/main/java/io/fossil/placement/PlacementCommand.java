@@ -1,5 +1,7 @@
 package io.fossil.placement;
 
+import io.fossil.position.SegmentId;
+
 /**
  * What a client asks the placement group to do. Commands are validated and turned into records by
  * {@link PlacementController}; an expected refusal is a {@link PlacementReply.Rejected}, never an

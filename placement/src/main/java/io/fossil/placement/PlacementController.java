@@ -12,6 +12,7 @@ import io.fossil.placement.PlacementCommand.Split;
 import io.fossil.placement.PlacementCommand.Tick;
 import io.fossil.placement.PlacementReply.Code;
 import io.fossil.placement.PlacementReply.Rejected;
+import io.fossil.position.SegmentId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

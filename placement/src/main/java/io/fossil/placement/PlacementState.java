@@ -10,6 +10,7 @@ import io.fossil.placement.PlacementRecord.MemberRenewed;
 import io.fossil.placement.PlacementRecord.SegmentOpened;
 import io.fossil.placement.PlacementRecord.SegmentSealed;
 import io.fossil.placement.PlacementRecord.SequencesReserved;
+import io.fossil.position.SegmentId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

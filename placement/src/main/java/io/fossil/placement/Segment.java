@@ -1,5 +1,6 @@
 package io.fossil.placement;
 
+import io.fossil.position.SegmentId;
 import java.util.List;
 
 /**

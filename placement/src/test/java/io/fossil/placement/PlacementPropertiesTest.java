@@ -12,6 +12,7 @@ import io.fossil.placement.PlacementCommand.ReportSeal;
 import io.fossil.placement.PlacementCommand.ReserveSequences;
 import io.fossil.placement.PlacementCommand.Split;
 import io.fossil.placement.PlacementCommand.Tick;
+import io.fossil.position.SegmentId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

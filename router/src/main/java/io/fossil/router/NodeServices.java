@@ -5,7 +5,7 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import io.fossil.reader.StreamReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.fossil.owner;
 
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 
 /**
  * What became of an append. Expected outcomes are values; a future completes exceptionally only on

@@ -3,7 +3,7 @@ package io.fossil.owner;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KvScans;
 import io.fossil.kv.KvStore;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;

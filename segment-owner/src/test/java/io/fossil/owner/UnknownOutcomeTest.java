@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
 import io.fossil.kv.KvScans;
 import io.fossil.kv.TupleKey;
-import io.fossil.placement.SegmentId;
+import io.fossil.position.SegmentId;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;

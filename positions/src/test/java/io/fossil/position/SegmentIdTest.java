@@ -1,4 +1,4 @@
-package io.fossil.placement;
+package io.fossil.position;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

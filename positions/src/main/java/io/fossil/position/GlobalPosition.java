@@ -1,6 +1,4 @@
-package io.fossil.reader;
-
-import io.fossil.placement.SegmentId;
+package io.fossil.position;
 
 /**
  * Where an event sits in the whole store: its segment (creation sequence and ring range) and its

@@ -1,4 +1,4 @@
-package io.fossil.placement;
+package io.fossil.position;
 
 /**
  * A segment's identity: its creation sequence and the range of the hash ring it covers, {@code

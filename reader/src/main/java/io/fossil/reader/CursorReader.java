@@ -1,0 +1,426 @@
+package io.fossil.reader;
+
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.KeyValue;
+import io.fossil.kv.KvStore;
+import io.fossil.kv.ScanPage;
+import io.fossil.owner.EventLayout;
+import io.fossil.owner.StoredEvent;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.Segment;
+import io.fossil.position.Cursor;
+import io.fossil.position.GlobalPosition;
+import io.fossil.position.InvalidCursorException;
+import io.fossil.position.SegmentId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads across segments from a {@link Cursor}, following the ownership chain (ADR 0016).
+ *
+ * <p>The rules that make every event arrive exactly once per walk, each stream's in position order:
+ *
+ * <ul>
+ *   <li>A segment is read only once all its predecessors are read to their final counters; within a
+ *       segment, events come in counter order (counters are dense and become visible in order).
+ *   <li>A segment is finished only when the store's seal record gives its final counter and the
+ *       walk has read up to it. Placement's view decides nothing on its own: a stale view at worst
+ *       delays a walk. A short read of a sealed segment is read again, never taken as its end.
+ *   <li>A finished segment stays on the frontier until its successors (named by the view that
+ *       sealed it) are on the frontier and cover its range.
+ * </ul>
+ *
+ * Every read is a linearizable store read. Thread-safe: each call walks on its own.
+ */
+public final class CursorReader {
+
+  /** Largest page a caller may ask for. */
+  public static final int MAX_LIMIT = 1_000;
+
+  /** Entries a filtered page may scan before it returns (possibly empty, cursor advanced). */
+  public static final int SCAN_BUDGET = 10_000;
+
+  private static final int SCAN_CHUNK = 1_000;
+
+  /** An event as delivered: where it is, and the cursor just after it if asked for. */
+  public record CursorEvent(StoredEvent event, GlobalPosition position, Cursor after) {}
+
+  /**
+   * A page: its events and the cursor after it. {@code more} says the page stopped at its limit or
+   * scan budget, so more may be readable at once; otherwise the walk has caught up.
+   */
+  public record Page(List<CursorEvent> events, Cursor cursor, boolean more) {}
+
+  private final KvStore store;
+
+  public CursorReader(KvStore store) {
+    this.store = store;
+  }
+
+  /** The tag of the cluster {@code view} belongs to, for {@link Cursor#start}. */
+  public static int clusterTag(PlacementView view) {
+    return Cursor.clusterTag(view.clusterId() == null ? "" : view.clusterId());
+  }
+
+  /**
+   * Checks a client's cursor against the cluster's segments.
+   *
+   * @throws InvalidCursorException naming what does not fit: another cluster, a segment this view
+   *     does not have (the caller may first wait for a newer view: see {@link #isAhead}), or one
+   *     whose identity differs
+   */
+  public static void validate(PlacementView view, Cursor cursor) {
+    if (cursor.clusterTag() != clusterTag(view)) {
+      throw new InvalidCursorException("comes from another cluster");
+    }
+    Map<Long, Segment> bySeq = bySeq(view);
+    for (Cursor.Entry e : cursor.entries()) {
+      Segment s = bySeq.get(e.segment().seq());
+      if (e.segment().seq() >= view.nextSeq()) {
+        throw new InvalidCursorException(
+            "names segment "
+                + e.segment()
+                + ", which this cluster has not created (from the future?)");
+      }
+      if (s == null) {
+        throw new InvalidCursorException("names segment " + e.segment() + ", which does not exist");
+      }
+      if (!s.id().equals(e.segment())) {
+        throw new InvalidCursorException(
+            "names segment " + e.segment() + " but that sequence is " + s.id() + " here");
+      }
+      if (!s.isOpen() && s.finalCounter() >= 0 && e.counter() > s.finalCounter()) {
+        throw new InvalidCursorException(
+            "is at counter "
+                + e.counter()
+                + " of segment "
+                + s.id()
+                + ", which ended at "
+                + s.finalCounter()
+                + " (from the future?)");
+      }
+    }
+  }
+
+  /** Whether the cursor names a segment newer than {@code view} knows: wait for a newer view. */
+  public static boolean isAhead(PlacementView view, Cursor cursor) {
+    return cursor.entries().stream().anyMatch(e -> e.segment().seq() >= view.nextSeq());
+  }
+
+  /**
+   * Reads up to {@code limit} selected events after {@code from}.
+   *
+   * @param cursorPerEvent whether each event carries the cursor just after it (live tails)
+   */
+  public CompletableFuture<Page> read(
+      PlacementView view, Cursor from, Selection selection, int limit, boolean cursorPerEvent) {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
+    }
+    return new Walk(view, from, selection, limit, cursorPerEvent, false).run();
+  }
+
+  /**
+   * The cursor at the current end of the selected segments: a walk from it sees only new events.
+   */
+  public CompletableFuture<Cursor> end(PlacementView view, Selection selection) {
+    return new Walk(view, Cursor.start(clusterTag(view)), selection, Integer.MAX_VALUE, false, true)
+        .run()
+        .thenApply(Page::cursor);
+  }
+
+  private static Map<Long, Segment> bySeq(PlacementView view) {
+    Map<Long, Segment> out = new HashMap<>();
+    for (Segment s : view.segments()) {
+      out.put(s.id().seq(), s);
+    }
+    return out;
+  }
+
+  /** One page's walk. Runs one step at a time; not shared between threads. */
+  private final class Walk {
+    private final PlacementView view;
+    private final int tag;
+    private final Selection selection;
+    private final int limit;
+    private final boolean cursorPerEvent;
+    private final boolean skip;
+    private final Map<Long, Segment> bySeq;
+    private final List<Segment> relevant = new ArrayList<>();
+    private final TreeMap<Long, Cursor.Entry> frontier = new TreeMap<>();
+    private final Map<Long, OptionalLong> finals = new HashMap<>();
+    private final ArrayDeque<Segment> queue = new ArrayDeque<>();
+    private final List<CursorEvent> events = new ArrayList<>();
+    private final CompletableFuture<Page> result = new CompletableFuture<>();
+    private long scanned;
+    private boolean finishedOne;
+    private boolean more;
+
+    Walk(
+        PlacementView view,
+        Cursor from,
+        Selection selection,
+        int limit,
+        boolean cursorPerEvent,
+        boolean skip) {
+      this.view = view;
+      this.tag = from.clusterTag();
+      this.selection = selection;
+      this.limit = limit;
+      this.cursorPerEvent = cursorPerEvent;
+      this.skip = skip;
+      this.bySeq = bySeq(view);
+      for (Cursor.Entry e : from.entries()) {
+        frontier.put(e.segment().seq(), e);
+      }
+      for (Segment s : view.segments()) {
+        if (selection.overlaps(s.id())) {
+          relevant.add(s);
+        }
+      }
+    }
+
+    CompletableFuture<Page> run() {
+      plan();
+      drive();
+      return result;
+    }
+
+    /** Runs steps while they complete at once, so a synchronous store cannot deepen the stack. */
+    private void drive() {
+      while (true) {
+        CompletableFuture<Boolean> step;
+        try {
+          step = step();
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+          return;
+        }
+        if (!step.isDone()) {
+          step.whenComplete(
+              (again, error) -> {
+                if (error != null) {
+                  result.completeExceptionally(error);
+                } else if (again) {
+                  drive();
+                } else {
+                  finish();
+                }
+              });
+          return;
+        }
+        boolean again;
+        try {
+          again = step.join();
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e.getCause() != null ? e.getCause() : e);
+          return;
+        }
+        if (!again) {
+          finish();
+          return;
+        }
+      }
+    }
+
+    /** One store call, or a new pass; completes with whether to go on. */
+    private CompletableFuture<Boolean> step() {
+      if (events.size() >= limit || scanned >= SCAN_BUDGET && !skip) {
+        more = true;
+        return CompletableFuture.completedFuture(false);
+      }
+      if (queue.isEmpty()) {
+        if (!finishedOne) {
+          return CompletableFuture.completedFuture(false);
+        }
+        plan(); // a segment was finished: its successors may be readable now
+        return CompletableFuture.completedFuture(!queue.isEmpty());
+      }
+      Segment s = queue.peek();
+      long seq = s.id().seq();
+      if (!s.isOpen() && !finals.containsKey(seq)) {
+        // Read the seal before the events: everything up to a final counter is committed.
+        return store
+            .get(EventLayout.sealKey(seq))
+            .thenApply(
+                seal -> {
+                  finals.put(
+                      seq,
+                      seal.isPresent()
+                          ? EventLayout.finalCounter(seal.get())
+                          : OptionalLong.empty());
+                  return true;
+                });
+      }
+      Cursor.Entry at = frontier.computeIfAbsent(seq, k -> new Cursor.Entry(s.id(), -1));
+      OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
+      if (end.isPresent() && at.counter() > end.getAsLong()) {
+        throw new InvalidCursorException(
+            "is at counter "
+                + at.counter()
+                + " of segment "
+                + s.id()
+                + ", which ended at "
+                + end.getAsLong()
+                + " (from the future?)");
+      }
+      if (end.isPresent() && at.counter() == end.getAsLong()) {
+        queue.poll();
+        finishedOne = true;
+        return CompletableFuture.completedFuture(true);
+      }
+      if (skip) {
+        return skipToEnd(s, at, end);
+      }
+      byte[] startKey = EventLayout.eventKey(seq, at.counter() + 1);
+      KeyRange range =
+          end.isPresent()
+              ? KeyRange.of(startKey, EventLayout.eventKey(seq, end.getAsLong() + 1))
+              : KeyRange.of(startKey, EventLayout.eventRange(seq).end());
+      int chunk = selection.isAll() ? Math.min(SCAN_CHUNK, limit - events.size()) : SCAN_CHUNK;
+      return store.scan(range, chunk, false).thenApply(page -> consume(s, page, end));
+    }
+
+    private CompletableFuture<Boolean> skipToEnd(Segment s, Cursor.Entry at, OptionalLong end) {
+      long seq = s.id().seq();
+      if (end.isPresent()) {
+        frontier.put(seq, new Cursor.Entry(s.id(), end.getAsLong()));
+        return CompletableFuture.completedFuture(true); // the next step finishes it
+      }
+      return store
+          .scan(EventLayout.eventRange(seq), 1, true)
+          .thenApply(
+              page -> {
+                if (!page.entries().isEmpty()) {
+                  long head = EventLayout.counterOfEventKey(page.entries().get(0).key());
+                  frontier.put(seq, new Cursor.Entry(s.id(), Math.max(at.counter(), head)));
+                }
+                queue.poll();
+                return true;
+              });
+    }
+
+    private boolean consume(Segment s, ScanPage page, OptionalLong end) {
+      long seq = s.id().seq();
+      for (KeyValue kv : page.entries()) {
+        long counter = EventLayout.counterOfEventKey(kv.key());
+        scanned++;
+        frontier.put(seq, new Cursor.Entry(s.id(), counter));
+        if (selection.isAll() || selection.matches(EventLayout.streamOf(kv.value()))) {
+          events.add(
+              new CursorEvent(
+                  EventLayout.decodeRecord(kv.value()),
+                  new GlobalPosition(s.id(), counter),
+                  cursorPerEvent ? snapshot() : null));
+          if (events.size() >= limit) {
+            more = true;
+            return false;
+          }
+        }
+      }
+      if (page.rest().isEmpty()) {
+        queue.poll(); // caught up with this segment for now (or finished it: the next pass sees)
+        if (end.isPresent()) {
+          Cursor.Entry at = frontier.get(seq);
+          if (at.counter() == end.getAsLong()) {
+            finishedOne = true;
+          }
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Starts a pass: the segments to read now, in an order that rotates from page to page so one
+     * busy segment cannot starve the others. Successors of finished segments join the frontier.
+     */
+    private void plan() {
+      finishedOne = false;
+      List<Segment> next = new ArrayList<>();
+      for (Segment s : relevant) {
+        long seq = s.id().seq();
+        if (covered(s.id())) {
+          continue;
+        }
+        if (frontier.containsKey(seq)) {
+          if (!isFinished(seq)) {
+            next.add(s);
+          }
+        } else if (predecessorsFinished(s)) {
+          next.add(s);
+        }
+      }
+      normalize();
+      if (!next.isEmpty()) {
+        long spin = 0;
+        for (Cursor.Entry e : frontier.values()) {
+          spin += e.counter() + e.segment().seq();
+        }
+        Collections.rotate(next, Math.floorMod(spin, next.size()));
+      }
+      queue.clear();
+      queue.addAll(next);
+    }
+
+    private boolean covered(SegmentId id) {
+      for (Cursor.Entry e : frontier.tailMap(id.seq(), false).values()) {
+        if (e.segment().overlaps(id)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean isFinished(long seq) {
+      OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
+      Cursor.Entry at = frontier.get(seq);
+      return end.isPresent() && at != null && at.counter() == end.getAsLong();
+    }
+
+    /**
+     * Whether every predecessor that holds selected streams is read to its end. A predecessor
+     * outside the selection holds none of its streams, so order with it does not matter.
+     */
+    private boolean predecessorsFinished(Segment s) {
+      for (SegmentId p : s.predecessors()) {
+        Segment pred = bySeq.get(p.seq());
+        if (pred == null || !selection.overlaps(p) || covered(p)) {
+          continue;
+        }
+        if (!isFinished(p.seq())) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Drops frontier entries that later entries cover. */
+    private void normalize() {
+      List<Cursor.Entry> kept =
+          Cursor.dropCovered(
+              new ArrayList<>(frontier.values()), selection.arcFirst(), selection.arcLast());
+      if (kept.size() != frontier.size()) {
+        frontier.clear();
+        for (Cursor.Entry e : kept) {
+          frontier.put(e.segment().seq(), e);
+        }
+      }
+    }
+
+    private Cursor snapshot() {
+      return new Cursor(tag, new ArrayList<>(frontier.values()));
+    }
+
+    private void finish() {
+      normalize();
+      result.complete(new Page(List.copyOf(events), snapshot(), more));
+    }
+  }
+}
