@@ -401,11 +401,19 @@ public final class CursorReader {
       return true;
     }
 
-    /** Drops frontier entries that later entries cover. */
+    /**
+     * Drops frontier entries that later entries cover, and untouched roots (a segment without
+     * predecessors that is not on the frontier is unread anyway).
+     */
     private void normalize() {
       List<Cursor.Entry> kept =
           Cursor.dropCovered(
               new ArrayList<>(frontier.values()), selection.arcFirst(), selection.arcLast());
+      kept.removeIf(
+          e -> {
+            Segment s = bySeq.get(e.segment().seq());
+            return e.counter() == -1 && s != null && s.predecessors().isEmpty();
+          });
       if (kept.size() != frontier.size()) {
         frontier.clear();
         for (Cursor.Entry e : kept) {

@@ -114,10 +114,11 @@ public final class HttpApi {
   private final Counter redirects;
   private final Counter appendedEvents;
   private final MeterRegistry registry;
+  private final EventsApi events;
   private HttpServer server;
 
   /** An answer to send: status, body, content type and extra headers. */
-  private record Answer(int status, Buffer body, String contentType, Map<String, String> headers) {
+  record Answer(int status, Buffer body, String contentType, Map<String, String> headers) {
     static Answer json(int status, JsonOut.Body body) {
       return new Answer(status, JsonOut.of(body), JSON, Map.of());
     }
@@ -135,6 +136,7 @@ public final class HttpApi {
                 new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64))
             : null;
     this.registry = node.registry();
+    this.events = new EventsApi(vertx, node, options);
     this.appendTimer =
         Timer.builder("fossil.http.appends")
             .description("appends answered, by status")
@@ -195,6 +197,7 @@ public final class HttpApi {
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
     router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
     router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
+    events.register(router);
     router.get("/cluster").handler(this::cluster);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
@@ -478,23 +481,27 @@ public final class HttpApi {
     g.writeNumberField("position", page.lastPosition());
     g.writeArrayFieldStart("events");
     for (StreamReader.ReadEvent r : page.events()) {
-      StoredEvent e = r.event();
-      g.writeStartObject();
-      g.writeStringField("stream", e.stream());
-      g.writeNumberField("position", e.position());
       GlobalPosition global = globalPosition(view, r.segmentSeq(), r.counter());
-      g.writeStringField("globalPosition", global == null ? null : global.toString());
-      g.writeStringField("id", e.id());
-      g.writeStringField("type", e.type());
-      g.writeFieldName("data");
-      g.writeRawValue(new String(e.data(), StandardCharsets.UTF_8));
-      g.writeFieldName("metadata");
-      g.writeRawValue(
-          e.metadata().length == 0 ? "{}" : new String(e.metadata(), StandardCharsets.UTF_8));
-      g.writeStringField("time", Instant.ofEpochMilli(e.time()).toString());
-      g.writeEndObject();
+      writeEvent(g, r.event(), global == null ? null : global.toString());
     }
     g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** One event as JSON, the same for stream reads, cursor reads and live tails. */
+  static void writeEvent(JsonGenerator g, StoredEvent e, String globalPosition) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("stream", e.stream());
+    g.writeNumberField("position", e.position());
+    g.writeStringField("globalPosition", globalPosition);
+    g.writeStringField("id", e.id());
+    g.writeStringField("type", e.type());
+    g.writeFieldName("data");
+    g.writeRawValue(new String(e.data(), StandardCharsets.UTF_8));
+    g.writeFieldName("metadata");
+    g.writeRawValue(
+        e.metadata().length == 0 ? "{}" : new String(e.metadata(), StandardCharsets.UTF_8));
+    g.writeStringField("time", Instant.ofEpochMilli(e.time()).toString());
     g.writeEndObject();
   }
 
@@ -704,7 +711,7 @@ public final class HttpApi {
     }
   }
 
-  private static void allowParams(RoutingContext ctx, Set<String> known) {
+  static void allowParams(RoutingContext ctx, Set<String> known) {
     for (String name : ctx.queryParams().names()) {
       if (!known.contains(name)) {
         throw new Problem(
@@ -719,7 +726,7 @@ public final class HttpApi {
     }
   }
 
-  private static long longParam(RoutingContext ctx, String name, long absent, long min) {
+  static long longParam(RoutingContext ctx, String name, long absent, long min) {
     List<String> values = ctx.queryParams().getAll(name);
     if (values.isEmpty()) {
       return absent;
@@ -778,7 +785,7 @@ public final class HttpApi {
   }
 
   /** Sends an answer or the problem an error stands for; returns the status sent. */
-  private int send(HttpServerResponse response, Answer answer, Throwable error) {
+  static int send(HttpServerResponse response, Answer answer, Throwable error) {
     if (error != null) {
       Throwable cause =
           error instanceof CompletionException && error.getCause() != null
@@ -805,7 +812,7 @@ public final class HttpApi {
     return answer.status();
   }
 
-  private static int problem(HttpServerResponse response, Problem p) {
+  static int problem(HttpServerResponse response, Problem p) {
     int status = p.type().status();
     if (response.closed() || response.ended()) {
       return status;

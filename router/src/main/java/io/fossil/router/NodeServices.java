@@ -6,6 +6,8 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.position.SegmentId;
+import io.fossil.reader.CursorReader;
+import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -32,6 +34,11 @@ public interface NodeServices {
   AppendLimits limits();
 
   StreamReader reader();
+
+  CursorReader cursorReader();
+
+  /** Wakes live readers when segments get new events; shared by all of them. */
+  LiveHeads liveHeads();
 
   /** Sends a command to the placement group (admin routes). */
   CompletableFuture<PlacementReply> submit(PlacementCommand command);

@@ -21,6 +21,7 @@ public enum ProblemType {
   APPEND_TOO_LARGE(413, "append-too-large", "The append does not fit in one storage write"),
   BODY_TOO_LARGE(413, "body-too-large", "The request body is larger than the limit"),
   INVALID_PARAMETER(400, "invalid-parameter", "A query parameter has an invalid value"),
+  INVALID_CURSOR(400, "invalid-cursor", "The cursor is not one this cluster can resume from"),
   UNKNOWN_PARAMETER(400, "unknown-parameter", "A query parameter this route does not know"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body must be application/json"),
   NOT_FOUND(404, "not-found", "No such resource"),

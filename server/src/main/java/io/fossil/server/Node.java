@@ -14,6 +14,8 @@ import io.fossil.placement.ViewWaiters;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.position.SegmentId;
+import io.fossil.reader.CursorReader;
+import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
 import io.fossil.router.HttpApi;
 import io.fossil.router.NodeServices;
@@ -61,6 +63,9 @@ public final class Node implements NodeServices, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   static final String GROUP = "fossil-placement";
 
+  /** How often live tails poll the heads of segments other nodes write. */
+  static final Duration LIVE_POLL_INTERVAL = Duration.ofMillis(25);
+
   /**
    * @param voters every placement voter, id → Raft address (host:port)
    * @param advertisedHttp the host:port other nodes and clients use to reach this node's API
@@ -93,6 +98,8 @@ public final class Node implements NodeServices, AutoCloseable {
   private final ScheduledExecutorService timer;
   private final PrometheusMeterRegistry registry;
   private final StreamReader reader;
+  private final CursorReader cursorReader;
+  private final LiveHeads liveHeads;
   private final AppendLimits limits;
   private final Map<SegmentId, SegmentAppender> appenders = new ConcurrentHashMap<>();
   private final Map<SegmentId, Long> unreportedSeals = new ConcurrentHashMap<>();
@@ -128,6 +135,9 @@ public final class Node implements NodeServices, AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     gcMetrics.bindTo(registry);
     this.reader = new StreamReader(store);
+    this.cursorReader = new CursorReader(store);
+    this.liveHeads =
+        new LiveHeads(store, this::view, id -> appenders.containsKey(id), LIVE_POLL_INTERVAL);
     this.limits = new AppendLimits(store.limits());
     this.leaseRenewals =
         Counter.builder("fossil.lease.renewals")
@@ -321,7 +331,11 @@ public final class Node implements NodeServices, AutoCloseable {
             config.appender(),
             Clock.systemUTC(),
             System::nanoTime);
-    appender.onBatchCommitted(batchEvents::record);
+    appender.onBatchCommitted(
+        n -> {
+          batchEvents.record(n);
+          liveHeads.committed(s.id());
+        });
     appenders.put(s.id(), appender);
     LOG.debug("node {} starts writing segment {} (epoch {})", config.nodeId(), s.id(), s.epoch());
     appender
@@ -440,6 +454,16 @@ public final class Node implements NodeServices, AutoCloseable {
   }
 
   @Override
+  public CursorReader cursorReader() {
+    return cursorReader;
+  }
+
+  @Override
+  public LiveHeads liveHeads() {
+    return liveHeads;
+  }
+
+  @Override
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
     return placement.submit(command);
   }
@@ -513,6 +537,7 @@ public final class Node implements NodeServices, AutoCloseable {
     }
     appenders.values().forEach(SegmentAppender::close);
     appenders.clear();
+    liveHeads.close();
     timer.shutdownNow();
     if (placement != null) {
       placement.close();

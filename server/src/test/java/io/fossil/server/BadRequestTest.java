@@ -6,7 +6,11 @@ import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
 import io.fossil.kv.KvScans;
 import io.fossil.kv.TupleKey;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.Segment;
+import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
+import io.fossil.reader.CursorReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -14,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +83,13 @@ class BadRequestTest {
 
   static Stream<Arguments> badRequests() {
     String unknownSegment = new SegmentId(999_999, 0, 15).toString();
+    PlacementView view = cluster.nodes().get(0).view();
+    int tag = CursorReader.clusterTag(view);
+    Segment open = view.segments().stream().filter(Segment::isOpen).findFirst().orElseThrow();
+    String good = new Cursor(tag, List.of(new Cursor.Entry(open.id(), -1))).encode();
+    Cursor future =
+        new Cursor(tag, List.of(new Cursor.Entry(new SegmentId(view.nextSeq() + 5, 0, -1L), 3)));
+    Cursor pastTheEnd = pastTheEnd(view, tag);
     return Stream.of(
         post("truncated JSON", STREAM, JSON, "{\"events\":[", 400, "malformed-json"),
         post("trailing garbage", STREAM, JSON, events(1) + " x", 400, "malformed-json"),
@@ -308,7 +320,78 @@ class BadRequestTest {
             "POST",
             "/admin/segments/merge?a=" + unknownSegment,
             400,
-            "invalid-parameter"));
+            "invalid-parameter"),
+        call("events: garbage cursor", "GET", "/events?after=garbage!", 400, "invalid-cursor"),
+        call(
+            "events: truncated cursor",
+            "GET",
+            "/events?after=" + good.substring(0, good.length() - 2),
+            400,
+            "invalid-cursor"),
+        call(
+            "events: cursor of another cluster",
+            "GET",
+            "/events?after=" + new Cursor(tag + 1, List.of()).encode(),
+            400,
+            "invalid-cursor"),
+        call(
+            "events: cursor from the future",
+            "GET",
+            "/events?after=" + future.encode(),
+            400,
+            "invalid-cursor"),
+        call(
+            "events: counter past a segment's end",
+            "GET",
+            "/events?after=" + pastTheEnd.encode(),
+            400,
+            "invalid-cursor"),
+        call(
+            "live: cursor of another cluster",
+            "GET",
+            "/events/live?after=" + new Cursor(tag + 1, List.of()).encode(),
+            400,
+            "invalid-cursor"),
+        call(
+            "events: category with a dash",
+            "GET",
+            "/events?category=a-b",
+            400,
+            "invalid-parameter"),
+        call("events: partition 2/2", "GET", "/events?partition=2/2", 400, "invalid-parameter"),
+        call("events: partition x", "GET", "/events?partition=x", 400, "invalid-parameter"),
+        call("events: limit 1001", "GET", "/events?limit=1001", 400, "invalid-parameter"),
+        call("events: two cursors", "GET", "/events?after=end&after=end", 400, "invalid-parameter"),
+        call("events: unknown parameter", "GET", "/events?from=3", 400, "unknown-parameter"),
+        call("compare: b missing", "GET", "/positions/compare?a=1:0-f@1", 400, "invalid-parameter"),
+        call(
+            "compare: not a position",
+            "GET",
+            "/positions/compare?a=1:zz@1&b=" + good,
+            400,
+            "invalid-parameter"),
+        call(
+            "compare: not a cursor",
+            "GET",
+            "/positions/compare?a=1:0-f@1&b=garbage!",
+            400,
+            "invalid-cursor"));
+  }
+
+  /** A cursor beyond the end of a sealed segment: the seed stream's first segment, moved away. */
+  static Cursor pastTheEnd(PlacementView view, int tag) {
+    Segment seeded = view.openSegmentFor(STREAM.substring("/streams/".length())).orElseThrow();
+    Http.Response moved =
+        new Http().post(url + "/admin/segments/" + seeded.id() + "/move?to=n1", null, "", false);
+    assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    // The successor's owner seals it in storage and reports the final counter (0: one event).
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                cluster.nodes().get(0).view().segment(seeded.id()).orElseThrow().finalCounter()
+                    == 0);
+    return new Cursor(tag, List.of(new Cursor.Entry(seeded.id(), 5)));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,0 +1,375 @@
+package io.fossil.router;
+
+import io.fossil.placement.PlacementView;
+import io.fossil.position.Cursor;
+import io.fossil.position.InvalidCursorException;
+import io.fossil.position.Positions;
+import io.fossil.reader.CursorReader;
+import io.fossil.reader.LiveHeads;
+import io.fossil.reader.Selection;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Reads across streams (ADR 0016): {@code GET /events} pages through a cursor, {@code GET
+ * /events/live} tails as Server-Sent Events, {@code GET /positions/compare} orders positions and
+ * cursors without the topology (ADR 0017).
+ */
+final class EventsApi {
+
+  static final int DEFAULT_LIMIT = 100;
+  static final int LIVE_PAGE = 100;
+  static final long HEARTBEAT_MILLIS = 15_000;
+  private static final Set<String> SELECTION = Set.of("category", "prefix", "partition", "after");
+
+  private final Vertx vertx;
+  private final NodeServices node;
+  private final HttpApi.Options options;
+  private final Timer.Builder readTimer =
+      Timer.builder("fossil.http.cursor.reads")
+          .description("cursor reads answered, by status")
+          .publishPercentileHistogram();
+  private final AtomicInteger liveReaders = new AtomicInteger();
+
+  EventsApi(Vertx vertx, NodeServices node, HttpApi.Options options) {
+    this.vertx = vertx;
+    this.node = node;
+    this.options = options;
+    Gauge.builder("fossil.live.readers", liveReaders, AtomicInteger::get)
+        .description("live tails (SSE) open on this node")
+        .register(node.registry());
+  }
+
+  void register(Router router) {
+    router.get("/events").handler(this::page);
+    router.get("/events/live").handler(this::live);
+    router.get("/positions/compare").handler(this::compare);
+  }
+
+  // ------------------------------------------------------------------ GET /events
+
+  private void page(RoutingContext ctx) {
+    Timer.Sample sample = Timer.start(node.registry());
+    HttpApi.allowParams(ctx, union(SELECTION, Set.of("limit")));
+    Selection selection = selection(ctx);
+    long limit = HttpApi.longParam(ctx, "limit", DEFAULT_LIMIT, 1);
+    if (limit > CursorReader.MAX_LIMIT) {
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          "limit may be at most " + CursorReader.MAX_LIMIT + ", was " + limit);
+    }
+    String after = single(ctx, "after");
+    start(after, selection)
+        .thenCompose(
+            from ->
+                node.cursorReader().read(from.view(), from.cursor(), selection, (int) limit, false))
+        .thenApply(
+            page ->
+                HttpApi.Answer.json(
+                    200,
+                    g -> {
+                      g.writeStartObject();
+                      g.writeArrayFieldStart("events");
+                      for (CursorReader.CursorEvent e : page.events()) {
+                        HttpApi.writeEvent(g, e.event(), e.position().toString());
+                      }
+                      g.writeEndArray();
+                      g.writeStringField("cursor", page.cursor().encode());
+                      g.writeEndObject();
+                    }))
+        .whenComplete(
+            (answer, error) -> {
+              int status = HttpApi.send(ctx.response(), answer, unwrap(error));
+              sample.stop(
+                  readTimer.tag("status", Integer.toString(status)).register(node.registry()));
+            });
+  }
+
+  /** Where a walk starts: the view to read with and the cursor, validated against that view. */
+  private record Start(PlacementView view, Cursor cursor) {}
+
+  private CompletableFuture<Start> start(String after, Selection selection) {
+    PlacementView view = node.view();
+    if (after == null || after.isEmpty()) {
+      return CompletableFuture.completedFuture(
+          new Start(view, Cursor.start(CursorReader.clusterTag(view))));
+    }
+    if (after.equals("end")) {
+      return node.cursorReader().end(view, selection).thenApply(c -> new Start(view, c));
+    }
+    Cursor cursor;
+    try {
+      cursor = Cursor.decode(after);
+    } catch (InvalidCursorException e) {
+      throw invalidCursor(e);
+    }
+    CompletableFuture<PlacementView> fresh =
+        CursorReader.isAhead(view, cursor)
+            // Another node may have seen a newer placement: catch up before calling it bad.
+            ? node.awaitView(view.version(), options.catchUpWait())
+            : CompletableFuture.completedFuture(view);
+    return fresh.thenApply(
+        v -> {
+          try {
+            CursorReader.validate(v, cursor);
+          } catch (InvalidCursorException e) {
+            throw invalidCursor(e);
+          }
+          return new Start(v, cursor);
+        });
+  }
+
+  private static Problem invalidCursor(InvalidCursorException e) {
+    return new Problem(ProblemType.INVALID_CURSOR, "the cursor " + e.getMessage());
+  }
+
+  private static Selection selection(RoutingContext ctx) {
+    String category = single(ctx, "category");
+    String prefix = single(ctx, "prefix");
+    String partition = single(ctx, "partition");
+    int part = 0;
+    int parts = 1;
+    if (partition != null) {
+      String[] p = partition.split("/", -1);
+      try {
+        if (p.length != 2) {
+          throw new NumberFormatException();
+        }
+        part = Integer.parseInt(p[0]);
+        parts = Integer.parseInt(p[1]);
+      } catch (NumberFormatException e) {
+        throw new Problem(
+            ProblemType.INVALID_PARAMETER,
+            "partition must be i/n (e.g. 0/4), was '" + partition + "'");
+      }
+    }
+    if (category != null && category.isEmpty()) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, "category must not be empty");
+    }
+    try {
+      return new Selection(
+          category, prefix == null || prefix.isEmpty() ? null : prefix, part, parts);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, e.getMessage());
+    }
+  }
+
+  private static String single(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParams().getAll(name);
+    if (values.size() > 1) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, name + " is given more than once");
+    }
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  // ------------------------------------------------------------------ GET /events/live
+
+  private void live(RoutingContext ctx) {
+    HttpApi.allowParams(ctx, SELECTION);
+    Selection selection = selection(ctx);
+    // A reconnecting EventSource sends the id of the last event it got: that wins over ?after.
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    String after =
+        lastEventId != null && !lastEventId.isBlank() ? lastEventId.trim() : single(ctx, "after");
+    Context context = vertx.getOrCreateContext();
+    start(after == null ? "end" : after, selection)
+        .whenComplete(
+            (from, error) ->
+                context.runOnContext(
+                    v -> {
+                      if (error != null) {
+                        HttpApi.send(ctx.response(), null, unwrap(error));
+                      } else {
+                        new Tail(ctx.response(), context, selection, from.cursor()).begin();
+                      }
+                    }));
+  }
+
+  /**
+   * One live reader. Its state lives on the request's event loop ({@code context}); store reads and
+   * notifications hop back there. It reads when told a segment it selects has news, when placement
+   * changed, or when its last page was full.
+   */
+  private final class Tail {
+    private final HttpServerResponse response;
+    private final Context context;
+    private final Selection selection;
+    private Cursor cursor;
+    private boolean reading;
+    private boolean again;
+    private boolean closed;
+    private LiveHeads.Subscription subscription;
+    private long heartbeat;
+
+    Tail(HttpServerResponse response, Context context, Selection selection, Cursor cursor) {
+      this.response = response;
+      this.context = context;
+      this.selection = selection;
+      this.cursor = cursor;
+    }
+
+    void begin() {
+      response
+          .setStatusCode(200)
+          .setChunked(true)
+          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          .putHeader("Cache-Control", "no-cache")
+          .putHeader("X-Accel-Buffering", "no");
+      response.write(": fossil live tail\n\n");
+      response.closeHandler(v -> close());
+      response.exceptionHandler(e -> close());
+      liveReaders.incrementAndGet();
+      // Subscribe before the first read, so nothing committed in between goes unnoticed.
+      subscription =
+          node.liveHeads()
+              .subscribe(
+                  segment -> {
+                    if (segment == null || selection.overlaps(segment)) {
+                      context.runOnContext(v -> read());
+                    }
+                  });
+      heartbeat =
+          vertx.setPeriodic(
+              HEARTBEAT_MILLIS,
+              id -> {
+                if (!closed) {
+                  response.write(": heartbeat\n\n");
+                }
+              });
+      read();
+    }
+
+    private void read() {
+      if (closed) {
+        return;
+      }
+      if (reading) {
+        again = true; // read once more when the current read is done
+        return;
+      }
+      reading = true;
+      again = false;
+      node.cursorReader()
+          .read(node.view(), cursor, selection, LIVE_PAGE, true)
+          .whenComplete(
+              (page, error) ->
+                  context.runOnContext(
+                      v -> {
+                        reading = false;
+                        if (closed) {
+                          return;
+                        }
+                        if (error != null) {
+                          Throwable cause = unwrap(error);
+                          String why =
+                              cause instanceof Problem p ? p.detail() : "read failed: " + cause;
+                          response.write("event: error\ndata: " + why.replace('\n', ' ') + "\n\n");
+                          response.end();
+                          close();
+                          return;
+                        }
+                        send(page);
+                        cursor = page.cursor();
+                        if (page.more() || again) {
+                          if (response.writeQueueFull()) {
+                            response.drainHandler(d -> read());
+                          } else {
+                            read();
+                          }
+                        }
+                      }));
+    }
+
+    private void send(CursorReader.Page page) {
+      if (page.events().isEmpty()) {
+        return;
+      }
+      Buffer out = Buffer.buffer(256 * page.events().size());
+      for (CursorReader.CursorEvent e : page.events()) {
+        out.appendString("id: ").appendString(e.after().encode()).appendString("\ndata: ");
+        out.appendBuffer(
+            JsonOut.of(g -> HttpApi.writeEvent(g, e.event(), e.position().toString())));
+        out.appendString("\n\n");
+      }
+      response.write(out);
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      liveReaders.decrementAndGet();
+      vertx.cancelTimer(heartbeat);
+      if (subscription != null) {
+        subscription.close();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ GET /positions/compare
+
+  private void compare(RoutingContext ctx) {
+    HttpApi.allowParams(ctx, Set.of("a", "b"));
+    String a = required(ctx, "a");
+    String b = required(ctx, "b");
+    Positions.Order order;
+    try {
+      order = Positions.compare(a, b);
+    } catch (InvalidCursorException e) {
+      throw invalidCursor(e);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(ProblemType.INVALID_PARAMETER, e.getMessage());
+    }
+    String result = order.name().toLowerCase(Locale.ROOT);
+    HttpApi.send(
+        ctx.response(),
+        HttpApi.Answer.json(
+            200,
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("a", a);
+              g.writeStringField("b", b);
+              g.writeStringField("order", result);
+              g.writeEndObject();
+            }),
+        null);
+  }
+
+  private static String required(RoutingContext ctx, String name) {
+    String v = single(ctx, name);
+    if (v == null || v.isEmpty()) {
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          name + " is required: a global position (seq:first-last@counter) or a cursor");
+    }
+    return v;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.HashSet<String> out = new java.util.HashSet<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof InvalidCursorException e) {
+      return invalidCursor(e);
+    }
+    return cause;
+  }
+}
