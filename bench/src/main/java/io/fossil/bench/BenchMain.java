@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "fossil-bench",
     mixinStandardHelpOptions = true,
     description = "Fossil benchmarks. Results go to standard output as Markdown tables.",
-    subcommands = {StorageBench.class, AppenderBench.class, HttpBench.class})
+    subcommands = {StorageBench.class, AppenderBench.class, HttpBench.class, ReaderBench.class})
 public final class BenchMain {
 
   private BenchMain() {}

@@ -153,7 +153,7 @@ public final class CursorReader {
     private final boolean cursorPerEvent;
     private final boolean skip;
     private final Map<Long, Segment> bySeq;
-    private final List<Segment> relevant = new ArrayList<>();
+    private final List<Segment> roots = new ArrayList<>();
     private final TreeMap<Long, Cursor.Entry> frontier = new TreeMap<>();
     private final Map<Long, OptionalLong> finals = new HashMap<>();
     private final ArrayDeque<Segment> queue = new ArrayDeque<>();
@@ -181,8 +181,8 @@ public final class CursorReader {
         frontier.put(e.segment().seq(), e);
       }
       for (Segment s : view.segments()) {
-        if (selection.overlaps(s.id())) {
-          relevant.add(s);
+        if (s.predecessors().isEmpty() && selection.overlaps(s.id())) {
+          roots.add(s);
         }
       }
     }
@@ -339,34 +339,52 @@ public final class CursorReader {
 
     /**
      * Starts a pass: the segments to read now, in an order that rotates from page to page so one
-     * busy segment cannot starve the others. Successors of finished segments join the frontier.
+     * busy segment cannot starve the others. Candidates come from the frontier, not from the whole
+     * history, so a pass costs what the frontier holds: unfinished frontier segments; successors of
+     * finished ones whose predecessors are all finished; and roots not yet read. (A readable
+     * segment is always one of those: its predecessors are finished, so each is on the frontier or
+     * covered, and a segment whose predecessors are all covered is itself covered.)
      */
     private void plan() {
       finishedOne = false;
-      List<Segment> next = new ArrayList<>();
-      for (Segment s : relevant) {
-        long seq = s.id().seq();
-        if (covered(s.id())) {
+      Map<Long, Segment> next = new TreeMap<>();
+      for (Segment root : roots) {
+        if (!frontier.containsKey(root.id().seq()) && !covered(root.id())) {
+          next.put(root.id().seq(), root);
+        }
+      }
+      for (Cursor.Entry e : frontier.values()) {
+        Segment s = bySeq.get(e.segment().seq());
+        if (s == null || !selection.overlaps(s.id())) {
           continue;
         }
-        if (frontier.containsKey(seq)) {
-          if (!isFinished(seq)) {
-            next.add(s);
+        // A covered entry is finished too: it stays while only some of its successors cover it.
+        if (!covered(s.id()) && !isFinished(s.id().seq())) {
+          next.put(s.id().seq(), s);
+          continue;
+        }
+        for (SegmentId successor : s.successors()) {
+          Segment y = bySeq.get(successor.seq());
+          if (y != null
+              && selection.overlaps(y.id())
+              && !frontier.containsKey(y.id().seq())
+              && !covered(y.id())
+              && predecessorsFinished(y)) {
+            next.put(y.id().seq(), y);
           }
-        } else if (predecessorsFinished(s)) {
-          next.add(s);
         }
       }
       normalize();
-      if (!next.isEmpty()) {
+      List<Segment> order = new ArrayList<>(next.values());
+      if (!order.isEmpty()) {
         long spin = 0;
         for (Cursor.Entry e : frontier.values()) {
           spin += e.counter() + e.segment().seq();
         }
-        Collections.rotate(next, Math.floorMod(spin, next.size()));
+        Collections.rotate(order, Math.floorMod(spin, order.size()));
       }
       queue.clear();
-      queue.addAll(next);
+      queue.addAll(order);
     }
 
     private boolean covered(SegmentId id) {
@@ -401,19 +419,12 @@ public final class CursorReader {
       return true;
     }
 
-    /**
-     * Drops frontier entries that later entries cover, and untouched roots (a segment without
-     * predecessors that is not on the frontier is unread anyway).
-     */
+    /** Drops frontier entries that later entries cover, and untouched open roots. */
     private void normalize() {
       List<Cursor.Entry> kept =
           Cursor.dropCovered(
               new ArrayList<>(frontier.values()), selection.arcFirst(), selection.arcLast());
-      kept.removeIf(
-          e -> {
-            Segment s = bySeq.get(e.segment().seq());
-            return e.counter() == -1 && s != null && s.predecessors().isEmpty();
-          });
+      kept.removeIf(this::untouchedRoot);
       if (kept.size() != frontier.size()) {
         frontier.clear();
         for (Cursor.Entry e : kept) {
@@ -422,8 +433,19 @@ public final class CursorReader {
       }
     }
 
+    /**
+     * An open root with nothing read: absent from the frontier means the same. (A sealed one stays
+     * until its successors cover it: planning finds successors through the frontier.)
+     */
+    private boolean untouchedRoot(Cursor.Entry e) {
+      Segment s = bySeq.get(e.segment().seq());
+      return e.counter() == -1 && s != null && s.isOpen() && s.predecessors().isEmpty();
+    }
+
     private Cursor snapshot() {
-      return new Cursor(tag, new ArrayList<>(frontier.values()));
+      List<Cursor.Entry> entries = new ArrayList<>(frontier.values());
+      entries.removeIf(this::untouchedRoot);
+      return new Cursor(tag, entries);
     }
 
     private void finish() {
