@@ -49,6 +49,9 @@ public final class CursorReader {
 
   private static final int SCAN_CHUNK = 1_000;
 
+  /** Segments scanned at once within a pass. */
+  private static final int PARALLEL_SCANS = 8;
+
   /** An event as delivered: where it is, and the cursor just after it if asked for. */
   public record CursorEvent(StoredEvent event, GlobalPosition position, Cursor after) {}
 
@@ -279,13 +282,105 @@ public final class CursorReader {
       if (skip) {
         return skipToEnd(s, at, end);
       }
-      byte[] startKey = EventLayout.eventKey(seq, at.counter() + 1);
+      List<Segment> batch = scanReady();
+      if (batch.size() > 1) {
+        return scanInParallel(batch);
+      }
+      int chunk = selection.isAll() ? Math.min(SCAN_CHUNK, limit - events.size()) : SCAN_CHUNK;
+      return scan(s, chunk)
+          .thenApply(
+              page -> {
+                Scan r = deliver(s, page);
+                if (r == Scan.DRAINED) {
+                  queue.poll();
+                }
+                return r != Scan.FULL;
+              });
+    }
+
+    /** What one scan of a segment came to. */
+    private enum Scan {
+      /** Read to its current end (or its final counter). */
+      DRAINED,
+      /** The scan stopped at its chunk: more to read. */
+      MORE,
+      /** The page is full. */
+      FULL
+    }
+
+    private CompletableFuture<ScanPage> scan(Segment s, int chunk) {
+      long seq = s.id().seq();
+      OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
+      byte[] startKey = EventLayout.eventKey(seq, frontier.get(seq).counter() + 1);
       KeyRange range =
           end.isPresent()
               ? KeyRange.of(startKey, EventLayout.eventKey(seq, end.getAsLong() + 1))
               : KeyRange.of(startKey, EventLayout.eventRange(seq).end());
-      int chunk = selection.isAll() ? Math.min(SCAN_CHUNK, limit - events.size()) : SCAN_CHUNK;
-      return store.scan(range, chunk, false).thenApply(page -> consume(s, page, end));
+      return store.scan(range, chunk, false);
+    }
+
+    /**
+     * The segments at the head of the queue that can be scanned right away (no seal to read first,
+     * not finished), at most {@link #PARALLEL_SCANS}: scanning them together hides the store's
+     * latency when most have little or nothing new (live tails, remote stores).
+     */
+    private List<Segment> scanReady() {
+      List<Segment> batch = new ArrayList<>();
+      for (Segment x : queue) {
+        long seq = x.id().seq();
+        OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
+        boolean needsSeal = !x.isOpen() && !finals.containsKey(seq);
+        Cursor.Entry at = frontier.get(seq);
+        if (batch.size() == PARALLEL_SCANS
+            || needsSeal
+            || (end.isPresent() && (at == null || at.counter() >= end.getAsLong()))) {
+          break;
+        }
+        batch.add(x);
+      }
+      return batch;
+    }
+
+    /**
+     * Scans {@code batch} at once, each for a share of what the page still takes (so a page of busy
+     * segments reads no more than it delivers), then delivers in queue order. Segments with more to
+     * read, and those not reached because the page filled, go back to the queue's head.
+     */
+    private CompletableFuture<Boolean> scanInParallel(List<Segment> batch) {
+      int chunk =
+          selection.isAll()
+              ? Math.max(1, Math.min(SCAN_CHUNK, (limit - events.size()) / batch.size()))
+              : SCAN_CHUNK / batch.size();
+      List<CompletableFuture<ScanPage>> scans = new ArrayList<>(batch.size());
+      for (Segment x : batch) {
+        frontier.computeIfAbsent(x.id().seq(), k -> new Cursor.Entry(x.id(), -1));
+        scans.add(scan(x, chunk));
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        queue.poll();
+      }
+      return CompletableFuture.allOf(scans.toArray(CompletableFuture[]::new))
+          .thenApply(
+              done -> {
+                List<Segment> again = new ArrayList<>();
+                boolean full = false;
+                for (int i = 0; i < batch.size(); i++) {
+                  Segment x = batch.get(i);
+                  if (full) {
+                    again.add(x); // not delivered: its scan is dropped, its entry unchanged
+                    continue;
+                  }
+                  Scan r = deliver(x, scans.get(i).join());
+                  if (r != Scan.DRAINED) {
+                    again.add(x);
+                  }
+                  full = r == Scan.FULL;
+                }
+                for (int i = again.size() - 1; i >= 0; i--) {
+                  queue.addFirst(again.get(i));
+                }
+                return !full;
+              });
     }
 
     private CompletableFuture<Boolean> skipToEnd(Segment s, Cursor.Entry at, OptionalLong end) {
@@ -307,7 +402,8 @@ public final class CursorReader {
               });
     }
 
-    private boolean consume(Segment s, ScanPage page, OptionalLong end) {
+    /** Delivers the selected events of one scan and advances the segment's frontier entry. */
+    private Scan deliver(Segment s, ScanPage page) {
       long seq = s.id().seq();
       for (KeyValue kv : page.entries()) {
         long counter = EventLayout.counterOfEventKey(kv.key());
@@ -321,20 +417,18 @@ public final class CursorReader {
                   cursorPerEvent ? snapshot() : null));
           if (events.size() >= limit) {
             more = true;
-            return false;
+            return Scan.FULL;
           }
         }
       }
-      if (page.rest().isEmpty()) {
-        queue.poll(); // caught up with this segment for now (or finished it: the next pass sees)
-        if (end.isPresent()) {
-          Cursor.Entry at = frontier.get(seq);
-          if (at.counter() == end.getAsLong()) {
-            finishedOne = true;
-          }
-        }
+      if (page.rest().isPresent()) {
+        return Scan.MORE;
       }
-      return true;
+      OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
+      if (end.isPresent() && frontier.get(seq).counter() == end.getAsLong()) {
+        finishedOne = true; // the next pass sees it finished and takes its successors
+      }
+      return Scan.DRAINED;
     }
 
     /**
