@@ -153,7 +153,7 @@ final class ReaderBench implements Callable<Integer> {
   /** A 1%-category read next to a whole-store read, and 100-event stream reads. */
   private void categoryAndStreamReads(Node node, String url) throws Exception {
     Selection category = new Selection("c7", null, 0, 1);
-    int categoryEvents = count(node, category);
+    int categoryEvents = walk(node, category).events();
     double[] whole = new double[reps];
     double[] cat = new double[reps];
     for (int r = 0; r < reps; r++) {
@@ -302,7 +302,10 @@ final class ReaderBench implements Callable<Integer> {
 
   // ------------------------------------------------------------------ reads
 
-  private Cursor readAll(Node node, Selection selection, int expected) {
+  /** A whole walk from the beginning: how many events it delivered and where it ended. */
+  private record Walked(int events, Cursor cursor) {}
+
+  private Walked walk(Node node, Selection selection) {
     Cursor cursor = Cursor.start(CursorReader.clusterTag(node.view()));
     int seen = 0;
     while (true) {
@@ -311,25 +314,15 @@ final class ReaderBench implements Callable<Integer> {
       seen += page.events().size();
       cursor = page.cursor();
       if (page.events().isEmpty() && !page.more()) {
-        break;
+        return new Walked(seen, cursor);
       }
     }
-    check(seen == expected, "read " + seen + " events, expected " + expected);
-    return cursor;
   }
 
-  private int count(Node node, Selection selection) {
-    Cursor cursor = Cursor.start(CursorReader.clusterTag(node.view()));
-    int seen = 0;
-    while (true) {
-      CursorReader.Page page =
-          node.cursorReader().read(node.view(), cursor, selection, 1_000, false).join();
-      seen += page.events().size();
-      cursor = page.cursor();
-      if (page.events().isEmpty() && !page.more()) {
-        return seen;
-      }
-    }
+  private Cursor readAll(Node node, Selection selection, int expected) {
+    Walked w = walk(node, selection);
+    check(w.events() == expected, "read " + w.events() + " events, expected " + expected);
+    return w.cursor();
   }
 
   private void readAllHttp(String url, String query, int expected) throws Exception {
