@@ -19,12 +19,16 @@ import java.util.zip.CRC32;
  * dropping an entry only once entries of higher sequence cover its whole range ({@link
  * #dropCovered}).
  *
+ * <p>A cursor belongs to one cluster and one selection (which streams the walk reads): a walk's
+ * frontier says nothing about streams it did not select, so resuming it with another selection
+ * would skip events. Both are recorded as 4-byte tags.
+ *
  * <p>Clients see a cursor as an opaque token ({@link #encode()}): base64url without padding over a
- * version byte, a 4-byte tag of the cluster id, the entry count and the entries, then a 2-byte
+ * version byte, the cluster and selection tags, the entry count and the entries, then a 2-byte
  * checksum. An entry is its sequence, its range and its counter, each a variable-length number, so
  * a segment of a 32-way ring costs 7 to 10 bytes. Immutable and thread-safe.
  */
-public record Cursor(int clusterTag, List<Entry> entries) {
+public record Cursor(int clusterTag, int selectionTag, List<Entry> entries) {
 
   /** The token format written by this version; {@link #decode} refuses every other one. */
   public static final int VERSION = 1;
@@ -46,6 +50,11 @@ public record Cursor(int clusterTag, List<Entry> entries) {
     }
   }
 
+  /** A cursor of a whole-store walk (selection tag 0). */
+  public Cursor(int clusterTag, List<Entry> entries) {
+    this(clusterTag, 0, entries);
+  }
+
   /** Entries in ascending sequence, at most one per segment. */
   public Cursor {
     entries = new ArrayList<>(entries);
@@ -60,13 +69,23 @@ public record Cursor(int clusterTag, List<Entry> entries) {
 
   /** The cursor that has read nothing: a walk from it starts at the beginning. */
   public static Cursor start(int clusterTag) {
-    return new Cursor(clusterTag, List.of());
+    return new Cursor(clusterTag, 0, List.of());
+  }
+
+  /** The same place, tagged for a walk of another selection (see {@link #selectionTag}). */
+  public Cursor withSelectionTag(int tag) {
+    return new Cursor(clusterTag, tag, entries);
   }
 
   /** The tag a cluster's cursors carry, so a cursor from another cluster is recognised. */
   public static int clusterTag(String clusterId) {
+    return tag(clusterId);
+  }
+
+  /** A 32-bit tag of a text: CRC-32 of its UTF-8 bytes. */
+  public static int tag(String text) {
     CRC32 crc = new CRC32();
-    crc.update(clusterId.getBytes(StandardCharsets.UTF_8));
+    crc.update(text.getBytes(StandardCharsets.UTF_8));
     return (int) crc.getValue();
   }
 
@@ -154,8 +173,10 @@ public record Cursor(int clusterTag, List<Entry> entries) {
   public String encode() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8 + 10 * entries.size());
     out.write(VERSION);
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      out.write(clusterTag >>> shift);
+    for (int tag : new int[] {clusterTag, selectionTag}) {
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        out.write(tag >>> shift);
+      }
     }
     writeVarint(out, entries.size());
     for (Entry e : entries) {
@@ -182,7 +203,7 @@ public record Cursor(int clusterTag, List<Entry> entries) {
     } catch (IllegalArgumentException e) {
       throw new InvalidCursorException("is not a cursor token (not base64url, or truncated)");
     }
-    if (bytes.length < 8) {
+    if (bytes.length < 12) {
       throw new InvalidCursorException("is too short to be a cursor token (truncated?)");
     }
     CRC32 crc = new CRC32();
@@ -201,8 +222,12 @@ public record Cursor(int clusterTag, List<Entry> entries) {
     for (int i = 0; i < 4; i++) {
       tag = tag << 8 | in.next();
     }
+    int selection = 0;
+    for (int i = 0; i < 4; i++) {
+      selection = selection << 8 | in.next();
+    }
     long count = in.varint();
-    if (count > MAX_ENTRIES) {
+    if (count < 0 || count > MAX_ENTRIES) {
       throw new InvalidCursorException("claims " + count + " entries");
     }
     List<Entry> entries = new ArrayList<>((int) count);
@@ -226,7 +251,7 @@ public record Cursor(int clusterTag, List<Entry> entries) {
     if (!in.atEnd()) {
       throw new InvalidCursorException("has trailing bytes");
     }
-    return new Cursor(tag, entries);
+    return new Cursor(tag, selection, entries);
   }
 
   @Override

@@ -72,11 +72,16 @@ public final class Positions {
   /**
    * Two cursors of one cluster: does one's walk include everything the other's has reached?
    *
-   * @throws IllegalArgumentException if they come from different clusters
+   * @throws IllegalArgumentException if they come from different clusters, or from walks of
+   *     different selections (each has read only its own streams)
    */
   public static Order compare(Cursor a, Cursor b) {
     if (a.clusterTag() != b.clusterTag()) {
       throw new IllegalArgumentException("the two cursors come from different clusters");
+    }
+    if (a.selectionTag() != b.selectionTag() && !a.entries().isEmpty() && !b.entries().isEmpty()) {
+      throw new IllegalArgumentException(
+          "the two cursors come from walks of different selections (category, prefix, partition)");
     }
     boolean aInB = includes(b, a);
     boolean bInA = includes(a, b);

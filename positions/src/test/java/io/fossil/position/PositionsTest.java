@@ -68,5 +68,8 @@ class PositionsTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Positions.compare(c.encode(), new Cursor(6, List.of()).encode()))
         .hasMessageContaining("different clusters");
+    Cursor otherSelection = new Cursor(5, 77, List.of(new Cursor.Entry(LOW, 7)));
+    assertThatThrownBy(() -> Positions.compare(c, otherSelection))
+        .hasMessageContaining("different selections");
   }
 }

@@ -79,9 +79,14 @@ public final class CursorReader {
    *     does not have (the caller may first wait for a newer view: see {@link #isAhead}), or one
    *     whose identity differs
    */
-  public static void validate(PlacementView view, Cursor cursor) {
+  public static void validate(PlacementView view, Cursor cursor, Selection selection) {
     if (cursor.clusterTag() != clusterTag(view)) {
       throw new InvalidCursorException("comes from another cluster");
+    }
+    if (cursor.selectionTag() != selection.tag() && !cursor.entries().isEmpty()) {
+      throw new InvalidCursorException(
+          "was made by a read of another selection (category, prefix, partition); resume it with"
+              + " the selection it came from");
     }
     Map<Long, Segment> bySeq = bySeq(view);
     for (Cursor.Entry e : cursor.entries()) {
@@ -539,7 +544,7 @@ public final class CursorReader {
     private Cursor snapshot() {
       List<Cursor.Entry> entries = new ArrayList<>(frontier.values());
       entries.removeIf(this::untouchedRoot);
-      return new Cursor(tag, entries);
+      return new Cursor(tag, selection.tag(), entries);
     }
 
     private void finish() {

@@ -6,11 +6,13 @@ import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.SegmentId;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executors;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells live readers on this node that a segment has new events, so each of them reads only when
@@ -43,7 +47,11 @@ public final class LiveHeads implements AutoCloseable {
   private final Map<Long, Long> heads = new ConcurrentHashMap<>();
   private final CopyOnWriteArraySet<Consumer<SegmentId>> listeners = new CopyOnWriteArraySet<>();
   private final Predicate<SegmentId> writtenHere;
+  private static final Logger LOG = LoggerFactory.getLogger(LiveHeads.class);
+  private static final int ANCESTOR_DEPTH = 4;
+
   private volatile long seenVersion = -1;
+  private volatile long seenShape = Long.MIN_VALUE;
   private volatile List<SegmentId> watched = List.of();
   private ScheduledFuture<?> task;
   private boolean polling; // a poll is running; guarded by this
@@ -115,13 +123,34 @@ public final class LiveHeads implements AutoCloseable {
       }
       polling = true;
     }
+    CompletableFuture<Void> reads;
+    try {
+      reads = pollOnce();
+    } catch (RuntimeException e) {
+      LOG.warn("live tail poll failed; trying again next interval", e);
+      reads = CompletableFuture.completedFuture(null);
+    }
+    reads.whenComplete(
+        (x, e) -> {
+          synchronized (this) {
+            polling = false;
+          }
+        });
+  }
+
+  private CompletableFuture<Void> pollOnce() {
     PlacementView v = view.get();
     if (v.version() != seenVersion) {
       seenVersion = v.version();
-      watched = watched(v);
-      notify(null);
+      long shape = shape(v);
+      if (shape != seenShape) {
+        // Segments were created or sealed, or final counters learnt: wake everyone.
+        seenShape = shape;
+        watched = watched(v);
+        notify(null);
+      }
     }
-    var reads = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
+    List<CompletableFuture<?>> reads = new ArrayList<>();
     for (SegmentId id : watched) {
       if (writtenHere.test(id)) {
         continue;
@@ -141,19 +170,24 @@ public final class LiveHeads implements AutoCloseable {
                     }
                   }));
     }
-    java.util.concurrent.CompletableFuture.allOf(
-            reads.toArray(java.util.concurrent.CompletableFuture[]::new))
-        .whenComplete(
-            (x, e) -> {
-              synchronized (this) {
-                polling = false;
-              }
-            });
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new));
   }
 
   /**
-   * The open segments, and their predecessors whose final counter placement does not know yet: a
-   * predecessor takes commits from its old owner until its successor seals it in storage.
+   * Changes when segments are created or sealed or a final counter is learnt; not on heartbeats.
+   */
+  private static long shape(PlacementView v) {
+    long h = v.nextSeq();
+    for (Segment s : v.segments()) {
+      h = 31 * h + (s.isOpen() ? 1 : 2) + 7 * s.finalCounter();
+    }
+    return h;
+  }
+
+  /**
+   * The open segments, and their ancestors whose final counter placement does not know yet (up to a
+   * few generations back): an ancestor takes commits from its old owner until a successor seals it
+   * in storage.
    */
   private static List<SegmentId> watched(PlacementView v) {
     Map<Long, Segment> bySeq = new HashMap<>();
@@ -162,15 +196,23 @@ public final class LiveHeads implements AutoCloseable {
     for (Segment s : v.segments()) {
       if (s.isOpen()) {
         out.add(s.id());
-        for (SegmentId p : s.predecessors()) {
-          Segment pred = bySeq.get(p.seq());
-          if (pred != null && pred.finalCounter() < 0) {
-            out.add(p);
-          }
-        }
+        addUnsealedAncestors(s, bySeq, out, ANCESTOR_DEPTH);
       }
     }
     return List.copyOf(out);
+  }
+
+  private static void addUnsealedAncestors(
+      Segment s, Map<Long, Segment> bySeq, Set<SegmentId> out, int depth) {
+    if (depth == 0) {
+      return;
+    }
+    for (SegmentId p : s.predecessors()) {
+      Segment pred = bySeq.get(p.seq());
+      if (pred != null && pred.finalCounter() < 0 && out.add(p)) {
+        addUnsealedAncestors(pred, bySeq, out, depth - 1);
+      }
+    }
   }
 
   @Override

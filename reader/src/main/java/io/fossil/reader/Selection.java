@@ -1,6 +1,7 @@
 package io.fossil.reader;
 
 import io.fossil.placement.HashRing;
+import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 
 /**
@@ -77,6 +78,25 @@ public record Selection(String category, String prefix, int part, int parts) {
       return false;
     }
     return parts == 1 || partOf(stream, parts) == part;
+  }
+
+  /**
+   * The tag cursors of this selection carry: 0 for the whole store, else a CRC-32 of the selection,
+   * so a cursor is not resumed with another selection (it would skip events).
+   */
+  public int tag() {
+    if (isAll()) {
+      return 0;
+    }
+    return Cursor.tag(
+        "category="
+            + category
+            + "\u0000prefix="
+            + prefix
+            + "\u0000partition="
+            + part
+            + "/"
+            + parts);
   }
 
   /** Which of {@code parts} parts a stream falls in, by the stream half of its ring point. */

@@ -311,7 +311,7 @@ class CursorWalkPropertiesTest {
       PlacementView view = world.view();
       Cursor from =
           token == null ? Cursor.start(CursorReader.clusterTag(view)) : Cursor.decode(token);
-      CursorReader.validate(view, from);
+      CursorReader.validate(view, from, selection);
       CursorReader.Page page = world.reader.read(view, from, selection, limit, true).join();
       Cursor previous = from;
       for (CursorReader.CursorEvent e : page.events()) {

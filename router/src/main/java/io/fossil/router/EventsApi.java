@@ -115,20 +115,37 @@ final class EventsApi {
     } catch (InvalidCursorException e) {
       throw invalidCursor(e);
     }
-    CompletableFuture<PlacementView> fresh =
-        CursorReader.isAhead(view, cursor)
-            // Another node may have seen a newer placement: catch up before calling it bad.
-            ? node.awaitView(view.version(), options.catchUpWait())
-            : CompletableFuture.completedFuture(view);
-    return fresh.thenApply(
-        v -> {
-          try {
-            CursorReader.validate(v, cursor);
-          } catch (InvalidCursorException e) {
-            throw invalidCursor(e);
-          }
-          return new Start(v, cursor);
-        });
+    long deadline = System.nanoTime() + options.catchUpWait().toNanos();
+    return catchUp(view, cursor, deadline)
+        .thenApply(
+            v -> {
+              // Still unknown after the wait: a cursor from the future (another store, a
+              // restored backup), which validate refuses with a 400 that says so.
+              try {
+                CursorReader.validate(v, cursor, selection);
+              } catch (InvalidCursorException e) {
+                throw invalidCursor(e);
+              }
+              return new Start(v, cursor);
+            });
+  }
+
+  /**
+   * Another node may have seen a newer placement than this one: wait, up to the deadline, until
+   * this node knows every segment the cursor names.
+   */
+  private CompletableFuture<PlacementView> catchUp(
+      PlacementView view, Cursor cursor, long deadline) {
+    long left = deadline - System.nanoTime();
+    if (!CursorReader.isAhead(view, cursor) || left <= 0) {
+      return CompletableFuture.completedFuture(view);
+    }
+    return node.awaitView(view.version(), java.time.Duration.ofNanos(left))
+        .thenCompose(
+            v ->
+                v.version() > view.version()
+                    ? catchUp(v, cursor, deadline)
+                    : CompletableFuture.completedFuture(v));
   }
 
   private static Problem invalidCursor(InvalidCursorException e) {
@@ -184,6 +201,9 @@ final class EventsApi {
     String after =
         lastEventId != null && !lastEventId.isBlank() ? lastEventId.trim() : single(ctx, "after");
     Context context = vertx.getOrCreateContext();
+    Tail tail = new Tail(ctx.response(), context, selection);
+    // Registered first: a client that leaves while the start is computed leaves nothing behind.
+    ctx.response().closeHandler(v -> tail.close());
     start(after == null ? "end" : after, selection)
         .whenComplete(
             (from, error) ->
@@ -192,7 +212,7 @@ final class EventsApi {
                       if (error != null) {
                         HttpApi.send(ctx.response(), null, unwrap(error));
                       } else {
-                        new Tail(ctx.response(), context, selection, from.cursor()).begin();
+                        tail.begin(from.cursor());
                       }
                     }));
   }
@@ -210,17 +230,23 @@ final class EventsApi {
     private boolean reading;
     private boolean again;
     private boolean closed;
+    private boolean started;
     private LiveHeads.Subscription subscription;
     private long heartbeat;
 
-    Tail(HttpServerResponse response, Context context, Selection selection, Cursor cursor) {
+    Tail(HttpServerResponse response, Context context, Selection selection) {
       this.response = response;
       this.context = context;
       this.selection = selection;
-      this.cursor = cursor;
     }
 
-    void begin() {
+    void begin(Cursor from) {
+      if (closed || response.closed()) {
+        closed = true;
+        return;
+      }
+      cursor = from;
+      started = true;
       response
           .setStatusCode(200)
           .setChunked(true)
@@ -228,7 +254,6 @@ final class EventsApi {
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
       response.write(": fossil live tail\n\n");
-      response.closeHandler(v -> close());
       response.exceptionHandler(e -> close());
       liveReaders.incrementAndGet();
       // Subscribe before the first read, so nothing committed in between goes unnoticed.
@@ -259,6 +284,11 @@ final class EventsApi {
         again = true; // read once more when the current read is done
         return;
       }
+      if (response.writeQueueFull()) {
+        // A slow client: read on when what was sent has drained, not on every notification.
+        response.drainHandler(d -> read());
+        return;
+      }
       reading = true;
       again = false;
       node.cursorReader()
@@ -283,11 +313,7 @@ final class EventsApi {
                         send(page);
                         cursor = page.cursor();
                         if (page.more() || again) {
-                          if (response.writeQueueFull()) {
-                            response.drainHandler(d -> read());
-                          } else {
-                            read();
-                          }
+                          read();
                         }
                       }));
     }
@@ -306,11 +332,14 @@ final class EventsApi {
       response.write(out);
     }
 
-    private void close() {
+    void close() {
       if (closed) {
         return;
       }
       closed = true;
+      if (!started) {
+        return;
+      }
       liveReaders.decrementAndGet();
       vertx.cancelTimer(heartbeat);
       if (subscription != null) {

@@ -11,6 +11,7 @@ import io.fossil.placement.Segment;
 import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.CursorReader;
+import io.fossil.reader.Selection;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -90,6 +91,7 @@ class BadRequestTest {
     Cursor future =
         new Cursor(tag, List.of(new Cursor.Entry(new SegmentId(view.nextSeq() + 5, 0, -1L), 3)));
     Cursor pastTheEnd = pastTheEnd(view, tag);
+    Selection orders = new Selection("orders", null, 0, 1);
     return Stream.of(
         post("truncated JSON", STREAM, JSON, "{\"events\":[", 400, "malformed-json"),
         post("trailing garbage", STREAM, JSON, events(1) + " x", 400, "malformed-json"),
@@ -350,6 +352,12 @@ class BadRequestTest {
             "live: cursor of another cluster",
             "GET",
             "/events/live?after=" + new Cursor(tag + 1, List.of()).encode(),
+            400,
+            "invalid-cursor"),
+        call(
+            "events: cursor of a category read, resumed without it",
+            "GET",
+            "/events?after=" + Cursor.decode(good).withSelectionTag(orders.tag()).encode(),
             400,
             "invalid-cursor"),
         call(
