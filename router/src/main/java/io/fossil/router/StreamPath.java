@@ -1,9 +1,6 @@
 package io.fossil.router;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.fossil.kv.PercentDecoding;
 
 /**
  * The stream name in {@code /streams/{stream}}: the rest of the raw path, percent-decoded exactly
@@ -22,42 +19,10 @@ final class StreamPath {
   }
 
   static String decode(String raw) {
-    if (raw.indexOf('%') < 0) {
-      return raw;
-    }
-    ByteBuffer bytes = ByteBuffer.allocate(raw.length() * 3);
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (c == '%') {
-        if (i + 2 >= raw.length()
-            || Character.digit(raw.charAt(i + 1), 16) < 0
-            || Character.digit(raw.charAt(i + 2), 16) < 0) {
-          throw new Problem(
-              ProblemType.INVALID_STREAM_NAME,
-              "the stream name has a '%' at index "
-                  + i
-                  + " that is not followed by two hex digits");
-        }
-        bytes.put(
-            (byte)
-                (Character.digit(raw.charAt(i + 1), 16) * 16
-                    + Character.digit(raw.charAt(i + 2), 16)));
-        i += 2;
-      } else {
-        bytes.put(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    bytes.flip();
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes)
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new Problem(
-          ProblemType.INVALID_STREAM_NAME, "the percent-decoded stream name is not valid UTF-8");
+      return PercentDecoding.decode(raw);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(ProblemType.INVALID_STREAM_NAME, "the stream name " + e.getMessage());
     }
   }
 }

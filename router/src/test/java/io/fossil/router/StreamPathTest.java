@@ -16,6 +16,11 @@ class StreamPathTest {
   }
 
   @Test
+  void unescapedCharactersOutsideTheBasicPlaneSurviveNextToEscapes() {
+    assertThat(StreamPath.streamName("/streams/\uD83D\uDE00-%41")).isEqualTo("\uD83D\uDE00-A");
+  }
+
+  @Test
   void refusesBrokenEscapesAndInvalidUtf8() {
     for (String bad :
         new String[] {"/streams/a%", "/streams/a%2", "/streams/a%zz", "/streams/%ff"}) {

@@ -1,7 +1,6 @@
 package io.fossil.kv.etcd;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import io.fossil.kv.PercentDecoding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -298,27 +297,10 @@ final class EtcdUri {
 
   /** Percent-decoding as in RFC 3986: '+' stays '+'. */
   private static String decode(String text, String shown) {
-    if (text.indexOf('%') < 0) {
-      return text;
+    try {
+      return PercentDecoding.decode(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("etcd store URI '" + shown + "' " + e.getMessage(), e);
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) != '%') {
-        int cp = text.codePointAt(i);
-        byte[] plain = Character.toString(cp).getBytes(StandardCharsets.UTF_8);
-        out.write(plain, 0, plain.length);
-        i += Character.charCount(cp) - 1;
-        continue;
-      }
-      int hi = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
-      int lo = hi >= 0 ? Character.digit(text.charAt(i + 2), 16) : -1;
-      if (lo < 0) {
-        throw new IllegalArgumentException(
-            "etcd store URI '" + shown + "' has a '%' not followed by two hex digits");
-      }
-      out.write(hi * 16 + lo);
-      i += 2;
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 }

@@ -1,9 +1,7 @@
 package io.fossil.kv.fdb;
 
 import com.apple.foundationdb.tuple.Tuple;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import io.fossil.kv.PercentDecoding;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -257,42 +255,11 @@ record FdbStoreConfig(
 
   /** Percent-decoding to UTF-8; unlike URLDecoder, '+' stays a plus. */
   private static String decode(String s, String what, String uri) {
-    if (s.indexOf('%') < 0) {
-      return s;
-    }
-    ByteBuffer bytes = ByteBuffer.allocate(s.length() * 4);
-    int i = 0;
-    while (i < s.length()) {
-      if (s.charAt(i) == '%') {
-        int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-        int lo = hi >= 0 ? Character.digit(s.charAt(i + 2), 16) : -1;
-        if (lo < 0) {
-          throw new IllegalArgumentException(
-              "bad percent-escape in the "
-                  + what
-                  + " of '"
-                  + uri
-                  + "': write %XX with two hex digits");
-        }
-        bytes.put((byte) (hi << 4 | lo));
-        i += 3;
-      } else {
-        int next = i + Character.charCount(s.codePointAt(i));
-        bytes.put(s.substring(i, next).getBytes(StandardCharsets.UTF_8));
-        i = next;
-      }
-    }
-    bytes.flip();
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes)
-          .toString();
-    } catch (CharacterCodingException e) {
+      return PercentDecoding.decode(s);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "the " + what + " of '" + uri + "' does not decode to UTF-8 text", e);
+          "bad percent-escape in the " + what + " of '" + uri + "': it " + e.getMessage(), e);
     }
   }
 }
