@@ -105,16 +105,20 @@ public final class CursorReader {
             "names segment " + e.segment() + " but that sequence is " + s.id() + " here");
       }
       if (!s.isOpen() && s.finalCounter() >= 0 && e.counter() > s.finalCounter()) {
-        throw new InvalidCursorException(
-            "is at counter "
-                + e.counter()
-                + " of segment "
-                + s.id()
-                + ", which ended at "
-                + s.finalCounter()
-                + " (from the future?)");
+        throw pastTheEnd(s.id(), e.counter(), s.finalCounter());
       }
     }
+  }
+
+  private static InvalidCursorException pastTheEnd(SegmentId segment, long counter, long end) {
+    return new InvalidCursorException(
+        "is at counter "
+            + counter
+            + " of segment "
+            + segment
+            + ", which ended at "
+            + end
+            + " (from the future?)");
   }
 
   /** Whether the cursor names a segment newer than {@code view} knows: wait for a newer view. */
@@ -270,14 +274,7 @@ public final class CursorReader {
       Cursor.Entry at = frontier.computeIfAbsent(seq, k -> new Cursor.Entry(s.id(), -1));
       OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
       if (end.isPresent() && at.counter() > end.getAsLong()) {
-        throw new InvalidCursorException(
-            "is at counter "
-                + at.counter()
-                + " of segment "
-                + s.id()
-                + ", which ended at "
-                + end.getAsLong()
-                + " (from the future?)");
+        throw pastTheEnd(s.id(), at.counter(), end.getAsLong());
       }
       if (end.isPresent() && at.counter() == end.getAsLong()) {
         queue.poll();

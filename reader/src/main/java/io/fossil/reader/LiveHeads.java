@@ -147,6 +147,9 @@ public final class LiveHeads implements AutoCloseable {
         // Segments were created or sealed, or final counters learnt: wake everyone.
         seenShape = shape;
         watched = watched(v);
+        Set<Long> seqs = new java.util.HashSet<>();
+        watched.forEach(id -> seqs.add(id.seq()));
+        heads.keySet().retainAll(seqs); // forget segments no longer watched
         notify(null);
       }
     }

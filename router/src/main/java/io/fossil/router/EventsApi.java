@@ -15,7 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -70,7 +69,7 @@ final class EventsApi {
           ProblemType.INVALID_PARAMETER,
           "limit may be at most " + CursorReader.MAX_LIMIT + ", was " + limit);
     }
-    String after = single(ctx, "after");
+    String after = HttpApi.single(ctx, "after");
     start(after, selection)
         .thenCompose(
             from ->
@@ -153,9 +152,9 @@ final class EventsApi {
   }
 
   private static Selection selection(RoutingContext ctx) {
-    String category = single(ctx, "category");
-    String prefix = single(ctx, "prefix");
-    String partition = single(ctx, "partition");
+    String category = HttpApi.single(ctx, "category");
+    String prefix = HttpApi.single(ctx, "prefix");
+    String partition = HttpApi.single(ctx, "partition");
     int part = 0;
     int parts = 1;
     if (partition != null) {
@@ -183,14 +182,6 @@ final class EventsApi {
     }
   }
 
-  private static String single(RoutingContext ctx, String name) {
-    List<String> values = ctx.queryParams().getAll(name);
-    if (values.size() > 1) {
-      throw new Problem(ProblemType.INVALID_PARAMETER, name + " is given more than once");
-    }
-    return values.isEmpty() ? null : values.get(0);
-  }
-
   // ------------------------------------------------------------------ GET /events/live
 
   private void live(RoutingContext ctx) {
@@ -199,7 +190,9 @@ final class EventsApi {
     // A reconnecting EventSource sends the id of the last event it got: that wins over ?after.
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     String after =
-        lastEventId != null && !lastEventId.isBlank() ? lastEventId.trim() : single(ctx, "after");
+        lastEventId != null && !lastEventId.isBlank()
+            ? lastEventId.trim()
+            : HttpApi.single(ctx, "after");
     Context context = vertx.getOrCreateContext();
     Tail tail = new Tail(ctx.response(), context, selection);
     // Registered first: a client that leaves while the start is computed leaves nothing behind.
@@ -378,7 +371,7 @@ final class EventsApi {
   }
 
   private static String required(RoutingContext ctx, String name) {
-    String v = single(ctx, name);
+    String v = HttpApi.single(ctx, name);
     if (v == null || v.isEmpty()) {
       throw new Problem(
           ProblemType.INVALID_PARAMETER,

@@ -726,16 +726,22 @@ public final class HttpApi {
     }
   }
 
-  static long longParam(RoutingContext ctx, String name, long absent, long min) {
+  /** A query parameter given at most once; null when absent. */
+  static String single(RoutingContext ctx, String name) {
     List<String> values = ctx.queryParams().getAll(name);
-    if (values.isEmpty()) {
-      return absent;
-    }
     if (values.size() > 1) {
       throw new Problem(ProblemType.INVALID_PARAMETER, name + " is given more than once");
     }
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  static long longParam(RoutingContext ctx, String name, long absent, long min) {
+    String value = single(ctx, name);
+    if (value == null) {
+      return absent;
+    }
     try {
-      long v = Long.parseLong(values.get(0));
+      long v = Long.parseLong(value);
       if (v < min) {
         throw new NumberFormatException();
       }
@@ -743,7 +749,7 @@ public final class HttpApi {
     } catch (NumberFormatException e) {
       throw new Problem(
           ProblemType.INVALID_PARAMETER,
-          name + " must be an integer >= " + min + ", was '" + values.get(0) + "'");
+          name + " must be an integer >= " + min + ", was '" + value + "'");
     }
   }
 
