@@ -15,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,8 @@ final class EventsApi {
   static final int LIVE_PAGE = 100;
   static final long HEARTBEAT_MILLIS = 15_000;
   private static final Set<String> SELECTION = Set.of("category", "prefix", "partition", "after");
+  private static final Set<String> PAGE =
+      Set.of("category", "prefix", "partition", "after", "limit");
 
   private final Vertx vertx;
   private final NodeServices node;
@@ -61,7 +64,7 @@ final class EventsApi {
 
   private void page(RoutingContext ctx) {
     Timer.Sample sample = Timer.start(node.registry());
-    HttpApi.allowParams(ctx, union(SELECTION, Set.of("limit")));
+    HttpApi.allowParams(ctx, PAGE);
     Selection selection = selection(ctx);
     long limit = HttpApi.longParam(ctx, "limit", DEFAULT_LIMIT, 1);
     if (limit > CursorReader.MAX_LIMIT) {
@@ -139,7 +142,7 @@ final class EventsApi {
     if (!CursorReader.isAhead(view, cursor) || left <= 0) {
       return CompletableFuture.completedFuture(view);
     }
-    return node.awaitView(view.version(), java.time.Duration.ofNanos(left))
+    return node.awaitView(view.version(), Duration.ofNanos(left))
         .thenCompose(
             v ->
                 v.version() > view.version()
@@ -378,12 +381,6 @@ final class EventsApi {
           name + " is required: a global position (seq:first-last@counter) or a cursor");
     }
     return v;
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    java.util.HashSet<String> out = new java.util.HashSet<>(a);
-    out.addAll(b);
-    return out;
   }
 
   private static Throwable unwrap(Throwable error) {
