@@ -44,9 +44,23 @@ public final class SegmentAppender implements AutoCloseable {
    * @param maxCachedHeads stream heads kept in memory
    */
   public record Config(
-      int maxQueued, int maxAppendsPerBatch, Duration resolveTimeout, int maxCachedHeads) {
+      int maxQueued,
+      int maxAppendsPerBatch,
+      Duration resolveTimeout,
+      int maxCachedHeads,
+      boolean unfencedForTesting) {
     public static final Config DEFAULT =
-        new Config(20_000, 2_048, Duration.ofSeconds(10), 1_000_000);
+        new Config(20_000, 2_048, Duration.ofSeconds(10), 1_000_000, false);
+
+    /**
+     * The fault suite's negative control, never for real use: batches no longer require "segment
+     * not sealed" and the owner no longer checks its lease, so an owner that was paused past its
+     * lease, or cut off from the placement group, goes on writing into a segment its successor has
+     * sealed. The suite must then report violations, which proves its checker can fail.
+     */
+    public Config unfenced() {
+      return new Config(maxQueued, maxAppendsPerBatch, resolveTimeout, maxCachedHeads, true);
+    }
   }
 
   /** Lifecycle: NEW → STARTING → ACTIVE → (SEALED | FAILED | CLOSED). */
@@ -272,7 +286,7 @@ public final class SegmentAppender implements AutoCloseable {
   }
 
   private boolean leaseValid() {
-    return nanoTime.getAsLong() - leaseDeadlineNanos < 0;
+    return config.unfencedForTesting() || nanoTime.getAsLong() - leaseDeadlineNanos < 0;
   }
 
   // ------------------------------------------------------------------ the write path
@@ -389,7 +403,10 @@ public final class SegmentAppender implements AutoCloseable {
       List<Pending> batch, List<Long> headsRead, List<List<Optional<byte[]>>> idsRead) {
     List<Runnable> completions = new ArrayList<>();
     List<Planned> planned = new ArrayList<>();
-    WriteBatch.Builder wb = WriteBatch.builder().requireAbsent(sealKey);
+    WriteBatch.Builder wb = WriteBatch.builder();
+    if (!config.unfencedForTesting()) {
+      wb.requireAbsent(sealKey);
+    }
     byte[] firstKey = null;
     byte[] firstRecord = null;
     long counter;

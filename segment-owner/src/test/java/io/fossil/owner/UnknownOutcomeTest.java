@@ -117,7 +117,7 @@ class UnknownOutcomeTest extends SegmentAppenderContract {
             seq,
             List.copyOf(history),
             FOREVER,
-            new SegmentAppender.Config(20_000, 64, Duration.ofMillis(300), 1_000_000),
+            new SegmentAppender.Config(20_000, 64, Duration.ofMillis(300), 1_000_000, false),
             Clock.systemUTC(),
             nanos::get);
     history.add(id);

@@ -108,7 +108,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private final Counter leaseLosses;
   private final DistributionSummary batchEvents;
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
-  private RatisPlacementPeer peer;
+  private volatile RatisPlacementPeer peer;
   private PlacementClient placement;
   private LeaseKeeper lease;
   private HttpApi http;
@@ -152,6 +152,9 @@ public final class Node implements NodeServices, AutoCloseable {
             .description("events per storage batch written by this node's appenders")
             .publishPercentileHistogram()
             .register(registry);
+    Gauge.builder("fossil.placement.leader", this, n -> n.peer != null && n.peer.isLeader() ? 1 : 0)
+        .description("1 while this node leads the placement group")
+        .register(registry);
     Gauge.builder("fossil.segments.owned", appenders, Map::size)
         .description("segments this node writes")
         .register(registry);
