@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
@@ -33,6 +35,9 @@ import picocli.CommandLine.Model.OptionSpec;
     })
 public final class Fossil implements Runnable {
 
+  /** Names the configuration file when {@code --config} does not. */
+  public static final String CONFIG_ENVIRONMENT = "FOSSIL_CONFIG";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -45,16 +50,40 @@ public final class Fossil implements Runnable {
   }
 
   static CommandLine commandLine(String[] args) {
+    return commandLine(configFile(args, System::getenv), System::getenv);
+  }
+
+  /**
+   * The {@code fossil} command line with defaults from {@code environment} and {@code configFile}
+   * (may be null), exactly as {@link #main} builds it from the process's. Parsing arguments with it
+   * starts nothing, so a deployment can check the configuration it gives a node.
+   */
+  public static CommandLine commandLine(Path configFile, Function<String, String> environment) {
     CommandLine cli = new CommandLine(new Fossil());
-    cli.setDefaultValueProvider(new Defaults(configFile(args)));
+    cli.setDefaultValueProvider(new Defaults(configFile, environment));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     return cli;
   }
 
   /**
+   * The environment variable that sets {@code option} ({@code --http-port} → {@code
+   * FOSSIL_HTTP_PORT}); empty for options that none sets ({@code --config}, {@code --help}).
+   */
+  public static Optional<String> environmentVariable(ArgSpec option) {
+    if (!(option instanceof OptionSpec o) || !o.longestName().startsWith("--")) {
+      return Optional.empty();
+    }
+    String name = o.longestName().substring(2);
+    if (name.equals("config") || name.equals("help") || name.equals("version")) {
+      return Optional.empty();
+    }
+    return Optional.of("FOSSIL_" + name.replace('-', '_').toUpperCase(Locale.ROOT));
+  }
+
+  /**
    * {@code --config FILE} or {@code --config=FILE} anywhere in the arguments, else $FOSSIL_CONFIG.
    */
-  private static Path configFile(String[] args) {
+  private static Path configFile(String[] args, Function<String, String> environment) {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {
         return Path.of(args[i + 1]);
@@ -63,15 +92,17 @@ public final class Fossil implements Runnable {
         return Path.of(args[i].substring("--config=".length()));
       }
     }
-    String env = System.getenv("FOSSIL_CONFIG");
+    String env = environment.apply(CONFIG_ENVIRONMENT);
     return env == null || env.isEmpty() ? null : Path.of(env);
   }
 
   /** Environment variables first, then the configuration file. */
   static final class Defaults implements CommandLine.IDefaultValueProvider {
     private final Properties file = new Properties();
+    private final Function<String, String> environment;
 
-    Defaults(Path path) {
+    Defaults(Path path, Function<String, String> environment) {
+      this.environment = environment;
       if (path != null) {
         if (!Files.isReadable(path)) {
           throw new CommandLine.ParameterException(
@@ -87,18 +118,15 @@ public final class Fossil implements Runnable {
 
     @Override
     public String defaultValue(ArgSpec arg) {
-      if (!(arg instanceof OptionSpec option) || !option.longestName().startsWith("--")) {
+      Optional<String> variable = environmentVariable(arg);
+      if (variable.isEmpty()) {
         return null;
       }
-      String name = option.longestName().substring(2);
-      if (name.equals("config") || name.equals("help") || name.equals("version")) {
-        return null;
-      }
-      String env = System.getenv("FOSSIL_" + name.replace('-', '_').toUpperCase(Locale.ROOT));
+      String env = environment.apply(variable.get());
       if (env != null && !env.isEmpty()) {
         return env;
       }
-      return file.getProperty(name);
+      return file.getProperty(((OptionSpec) arg).longestName().substring(2));
     }
   }
 }

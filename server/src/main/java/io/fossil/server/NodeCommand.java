@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,14 +26,14 @@ import picocli.CommandLine.Option;
     description = {
       "Runs one Fossil node: its HTTP API, its placement voter (if listed in --voters) and the",
       "appenders of the segments it is given, on the shared store --store.",
-      "SIGTERM hands its segments to the other nodes before it exits."
+      "SIGTERM hands its segments to the other nodes before it exits.",
+      "In a Kubernetes StatefulSet, --kubernetes derives its id and peers from the pod."
     })
 final class NodeCommand implements Callable<Integer> {
 
   @Option(
       names = "--node-id",
-      required = true,
-      description = "this node's id, stable across restarts")
+      description = "this node's id, stable across restarts (required unless --kubernetes)")
   String nodeId;
 
   @Option(
@@ -42,21 +43,26 @@ final class NodeCommand implements Callable<Integer> {
           "storage URI shared by all nodes: etcd://h1:2379,h2:2379/ns, fdb:/path/fdb.cluster, or rocksdb:/path for a single node")
   String store;
 
-  @Option(names = "--http-host", description = "address to bind (default: ${DEFAULT-VALUE})")
-  String httpHost = "0.0.0.0";
+  @Option(
+      names = "--http-host",
+      description = "address to bind (default: 0.0.0.0; with --kubernetes, the pod IP)")
+  String httpHost;
 
   @Option(names = "--http-port", description = "HTTP port (default: ${DEFAULT-VALUE})")
   int httpPort = 8081;
 
   @Option(
       names = "--advertise",
-      description = "host:port others use to reach this node (default: hostname:http-port)")
+      description =
+          "host:port others use to reach this node (default: hostname:http-port; with"
+              + " --kubernetes, the pod's DNS name)")
   String advertise;
 
   @Option(
       names = "--voters",
       description =
-          "placement voters as id=host:port,... (default: this node alone on 127.0.0.1:7081)")
+          "placement voters as id=host:port,... (default: this node alone on 127.0.0.1:7081;"
+              + " with --kubernetes, the StatefulSet's first --kubernetes-voters pods)")
   String voters;
 
   @Option(
@@ -82,15 +88,32 @@ final class NodeCommand implements Callable<Integer> {
       description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
   int maxBody = 4 << 20;
 
+  @Option(
+      names = "--unsafe-disable-fencing",
+      hidden = true,
+      description = "test only: the fault suite's negative control (loses acknowledged events)")
+  boolean unsafeDisableFencing;
+
+  @Option(
+      names = "--leave-timeout",
+      description =
+          "on SIGTERM, how long to wait for the segments to be handed away (default: ${DEFAULT-VALUE})")
+  String leaveTimeout = "15s";
+
   @Option(names = "--config", description = "properties file with defaults for these options")
   Path config;
+
+  @CommandLine.Mixin(name = "kubernetes")
+  KubernetesOptions kubernetes = new KubernetesOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    completeAddressing(System::getenv);
     Map<String, String> voterMap = parseVoters();
     Duration leaseLength = parseDuration(lease, "--lease");
+    Duration leaveWait = parseDuration(leaveTimeout, "--leave-timeout");
     if (store.startsWith("rocksdb:") && (voterMap.size() > 1 || !voterMap.containsKey(nodeId))) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
@@ -118,6 +141,14 @@ final class NodeCommand implements Callable<Integer> {
             defaults.idleTimeout(),
             defaults.catchUpWait(),
             defaults.maxHops());
+    SegmentAppender.Config appenderConfig = SegmentAppender.Config.DEFAULT;
+    if (unsafeDisableFencing) {
+      System.err.println(
+          "WARNING: --unsafe-disable-fencing: this node ignores its lease and the storage fence."
+              + " It WILL lose acknowledged events. It exists only to prove the fault suite can"
+              + " detect that.");
+      appenderConfig = appenderConfig.unfenced();
+    }
     KvStore kv = KvStores.open(store);
     Vertx vertx = Vertx.vertx();
     Node node =
@@ -133,7 +164,7 @@ final class NodeCommand implements Callable<Integer> {
                     Math.max(1, voterMap.size()),
                     leaseLength.toMillis(),
                     PlacementConfig.DEFAULT.maxMovesPerTick()),
-                SegmentAppender.Config.DEFAULT,
+                appenderConfig,
                 Duration.ofSeconds(60)),
             kv,
             vertx);
@@ -143,7 +174,7 @@ final class NodeCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   System.out.println("node " + nodeId + ": handing segments away ...");
-                  boolean handed = node.leave(Duration.ofSeconds(15)).join();
+                  boolean handed = node.leave(leaveWait).join();
                   System.out.println(
                       "node "
                           + nodeId
@@ -160,6 +191,30 @@ final class NodeCommand implements Callable<Integer> {
         "node " + nodeId + " serves http://" + advertised + " (store " + store + ")");
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Takes the node id, voters, advertised address and bind address from the pod when {@code
+   * --kubernetes} is on, where no flag, variable or file line gave them.
+   */
+  void completeAddressing(Function<String, String> env) {
+    NodeAddressing given = new NodeAddressing(nodeId, voters, advertise, httpHost, httpPort);
+    NodeAddressing resolved;
+    try {
+      resolved = kubernetes.complete(given, env);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--kubernetes: " + e.getMessage());
+    }
+    if (resolved.nodeId() == null || resolved.nodeId().isBlank()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Missing required option: '--node-id' (or --kubernetes in a StatefulSet pod)");
+    }
+    nodeId = resolved.nodeId();
+    voters = resolved.voters();
+    advertise = resolved.advertise();
+    httpHost = resolved.httpHost() != null ? resolved.httpHost() : "0.0.0.0";
   }
 
   private Map<String, String> parseVoters() {
