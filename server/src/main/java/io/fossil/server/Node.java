@@ -385,7 +385,14 @@ public final class Node implements NodeServices, AutoCloseable {
         .whenComplete(
             (renewal, error) -> {
               if (error != null) {
-                LOG.debug("heartbeat of {} failed: {}", config.nodeId(), error.toString());
+                if (lease.holds()) {
+                  LOG.debug("heartbeat of {} failed: {}", config.nodeId(), error.toString());
+                } else {
+                  LOG.warn(
+                      "heartbeat of {} failed and its lease has lapsed: {}",
+                      config.nodeId(),
+                      error.toString());
+                }
                 return;
               }
               if (renewal instanceof LeaseKeeper.Renewal.Held held) {

@@ -1,0 +1,326 @@
+package io.fossil.chaos;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A real etcd and N real {@code fossil node} processes, all placement voters, on the network {@link
+ * Network} provides. Every node runs the server's runnable jar in a small JVM (serial GC, small
+ * heap, C1 only) so three of them and the workload fit on two cores.
+ */
+final class Cluster implements AutoCloseable {
+
+  static final int RAFT_PORT = 7081;
+  static final int HTTP_PORT = 8081;
+
+  /** How to run the cluster. */
+  record Settings(
+      int nodes,
+      Duration lease,
+      int ringSegments,
+      boolean unfenced,
+      Path fossilJar,
+      Path dir,
+      String networkTag) {}
+
+  private final Settings settings;
+  private final Network network;
+  private final Api api;
+  private final String storeUri;
+  private final Proc etcd;
+  private final Proc[] nodes;
+  private final int[] httpPorts;
+  private final int[] raftPorts;
+  private final boolean[] paused;
+
+  Cluster(Settings settings, Api api) throws IOException {
+    this.settings = settings;
+    this.api = api;
+    if (!Files.isRegularFile(settings.fossilJar())) {
+      throw new IllegalStateException(
+          "no node jar at "
+              + settings.fossilJar()
+              + ": build it first (./mvnw -q install -DskipTests builds server/target/fossil.jar)");
+    }
+    Files.createDirectories(settings.dir());
+    this.network = Network.create(settings.nodes(), settings.networkTag());
+    int n = settings.nodes();
+    this.nodes = new Proc[n];
+    this.httpPorts = new int[n];
+    this.raftPorts = new int[n];
+    this.paused = new boolean[n];
+    boolean shared = network.partitionUnavailable() != null;
+    for (int i = 0; i < n; i++) {
+      httpPorts[i] = shared ? freePort() : HTTP_PORT;
+      raftPorts[i] = shared ? freePort() : RAFT_PORT;
+    }
+    Path etcdBinary =
+        Proc.which("etcd")
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "etcd not found on PATH; install it with apt-get install etcd-server"));
+    int client = freePort();
+    int peer = freePort();
+    String host = network.storeHost();
+    String clientUrl = "http://" + host + ":" + client;
+    String peerUrl = "http://" + host + ":" + peer;
+    this.etcd =
+        Proc.start(
+            "etcd",
+            List.of(
+                etcdBinary.toString(),
+                "--name=chaos",
+                "--data-dir=" + settings.dir().resolve("etcd"),
+                "--listen-client-urls=" + clientUrl,
+                "--advertise-client-urls=" + clientUrl,
+                "--listen-peer-urls=" + peerUrl,
+                "--initial-advertise-peer-urls=" + peerUrl,
+                "--initial-cluster=chaos=" + peerUrl,
+                "--initial-cluster-state=new",
+                "--logger=zap",
+                "--log-level=warn"),
+            Map.of(),
+            settings.dir().resolve("etcd.log"));
+    this.storeUri = "etcd://" + host + ":" + client + "/chaos";
+    await("etcd to answer on " + clientUrl)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(() -> api.get(clientUrl + "/health").status() == 200);
+    for (int i = 0; i < n; i++) {
+      start(i, Map.of());
+    }
+    awaitReady(Duration.ofSeconds(120));
+  }
+
+  int size() {
+    return nodes.length;
+  }
+
+  String nodeId(int i) {
+    return "n" + (i + 1);
+  }
+
+  int indexOf(String nodeId) {
+    return Integer.parseInt(nodeId.substring(1)) - 1;
+  }
+
+  String url(int i) {
+    return "http://" + network.nodeHost(i) + ":" + httpPorts[i];
+  }
+
+  List<String> urls() {
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      urls.add(url(i));
+    }
+    return urls;
+  }
+
+  Network network() {
+    return network;
+  }
+
+  int raftPort(int i) {
+    return raftPorts[i];
+  }
+
+  /** Starts node {@code i} (again), with extra environment (e.g. libfaketime's). */
+  void start(int i, Map<String, String> env) {
+    String voters =
+        java.util.stream.IntStream.range(0, nodes.length)
+            .mapToObj(k -> nodeId(k) + "=" + network.nodeHost(k) + ":" + raftPorts[k])
+            .collect(Collectors.joining(","));
+    List<String> cmd = new ArrayList<>(network.prefix(i));
+    cmd.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:+UseSerialGC",
+            "-Xms64m",
+            "-Xmx256m",
+            "-XX:TieredStopAtLevel=1",
+            "-Xss512k",
+            "-jar",
+            settings.fossilJar().toString(),
+            "node",
+            "--node-id=" + nodeId(i),
+            "--store=" + storeUri,
+            "--voters=" + voters,
+            "--http-host=" + network.nodeHost(i),
+            "--http-port=" + httpPorts[i],
+            "--advertise=" + network.nodeHost(i) + ":" + httpPorts[i],
+            "--data=" + settings.dir().resolve(nodeId(i)),
+            "--ring-segments=" + settings.ringSegments(),
+            "--lease=" + settings.lease().toMillis() + "ms"));
+    if (settings.unfenced()) {
+      cmd.add("--unsafe-disable-fencing");
+    }
+    Map<String, String> environment = new HashMap<>(env);
+    nodes[i] = Proc.start(nodeId(i), cmd, environment, settings.dir().resolve(nodeId(i) + ".log"));
+    paused[i] = false;
+  }
+
+  boolean isUp(int i) {
+    return nodes[i] != null && nodes[i].isAlive() && !paused[i];
+  }
+
+  void kill(int i) {
+    nodes[i].kill();
+    paused[i] = false;
+  }
+
+  void pause(int i) {
+    nodes[i].pause();
+    paused[i] = true;
+  }
+
+  void resume(int i) {
+    nodes[i].resume();
+    paused[i] = false;
+  }
+
+  /** Waits until every node answers ready (registered, lease held, ring assigned). */
+  void awaitReady(Duration atMost) {
+    for (int i = 0; i < nodes.length; i++) {
+      int k = i;
+      await(nodeId(k) + " to report ready")
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                if (!nodes[k].isAlive()) {
+                  throw new IllegalStateException(
+                      nodeId(k) + " exited; see " + settings.dir().resolve(nodeId(k) + ".log"));
+                }
+                return api.get(url(k) + "/health/ready").status() == 200;
+              });
+    }
+  }
+
+  /**
+   * Waits until every node is ready; a node that stays unready past {@code atMost} is reported
+   * (with the reason it gives) and restarted, so the run goes on.
+   *
+   * @return one line per node that had to be restarted
+   */
+  List<String> awaitReadyOrRestart(Duration atMost) {
+    List<String> stuck = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      int k = i;
+      try {
+        await(nodeId(k) + " to report ready")
+            .atMost(atMost)
+            .pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions()
+            .until(() -> api.get(url(k) + "/health/ready").status() == 200);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        String reason;
+        try {
+          reason = api.get(url(k) + "/health/ready").body();
+        } catch (IOException io) {
+          reason = io.toString();
+        }
+        stuck.add(nodeId(k) + " not ready " + atMost.toSeconds() + " s after healing: " + reason);
+        kill(k);
+        start(k, Map.of());
+      }
+    }
+    if (!stuck.isEmpty()) {
+      awaitReady(atMost);
+    }
+    return stuck;
+  }
+
+  /** The index of the node that leads the placement group now, if one says so. */
+  Optional<Integer> leader() {
+    for (int i = 0; i < nodes.length; i++) {
+      if (!isUp(i)) {
+        continue;
+      }
+      try {
+        Api.Response r = api.get(url(i) + "/metrics");
+        if (r.status() == 200
+            && r.body()
+                .lines()
+                .anyMatch(l -> l.startsWith("fossil_placement_leader{") && l.endsWith(" 1.0"))) {
+          return Optional.of(i);
+        }
+      } catch (IOException e) {
+        // That node cannot tell; ask the next.
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@code GET /cluster} from the first node that answers. */
+  JsonNode view() throws IOException {
+    IOException last = new IOException("no node is up");
+    for (int i = 0; i < nodes.length; i++) {
+      if (!isUp(i)) {
+        continue;
+      }
+      try {
+        Api.Response r = api.get(url(i) + "/cluster");
+        if (r.status() == 200) {
+          return Api.JSON.readTree(r.body());
+        }
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** How many open segments each node owns now. */
+  Map<Integer, Integer> openSegmentsByOwner() throws IOException {
+    Map<Integer, Integer> owned = new HashMap<>();
+    for (JsonNode s : view().path("segments")) {
+      if (s.path("state").asText().equals("OPEN") && !s.path("owner").isNull()) {
+        String owner = s.path("owner").asText("");
+        if (owner.startsWith("n")) {
+          owned.merge(indexOf(owner), 1, Integer::sum);
+        }
+      }
+    }
+    return owned;
+  }
+
+  KvStore openStore() {
+    return KvStores.open(storeUri);
+  }
+
+  @Override
+  public void close() {
+    for (Proc p : nodes) {
+      if (p != null && p.isAlive()) {
+        p.kill();
+      }
+    }
+    if (etcd != null && etcd.isAlive()) {
+      etcd.kill();
+    }
+    network.close();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

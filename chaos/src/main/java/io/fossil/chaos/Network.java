@@ -1,0 +1,195 @@
+package io.fossil.chaos;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where the nodes live on the network. With root, {@code ip} and {@code iptables}, each node gets
+ * its own network namespace behind a bridge, so one node can be cut off from the placement group's
+ * Raft port while it still reaches the store and the clients. Otherwise all nodes share loopback
+ * and the partition phase is skipped (with the reason).
+ */
+abstract class Network implements AutoCloseable {
+
+  /** The address node {@code i} (0-based) binds and advertises. */
+  abstract String nodeHost(int i);
+
+  /** The address the store listens on, reachable from every node and from this process. */
+  abstract String storeHost();
+
+  /** The command prefix that runs a program in node {@code i}'s network. */
+  abstract List<String> prefix(int i);
+
+  /** Why partitions cannot be made here, or null if they can. */
+  abstract String partitionUnavailable();
+
+  /** Drops all traffic to and from {@code port} inside node {@code i}'s namespace. */
+  abstract void cutPort(int i, int port);
+
+  /** Removes every rule {@link #cutPort} added for node {@code i}. */
+  abstract void heal(int i);
+
+  @Override
+  public abstract void close();
+
+  /** Namespaces when this process may make them, loopback otherwise. */
+  static Network create(int nodes, String tag) {
+    String missing = Namespaces.unavailable();
+    return missing == null ? new Namespaces(nodes, tag) : new Loopback(missing);
+  }
+
+  static final class Loopback extends Network {
+    private final String reason;
+
+    Loopback(String reason) {
+      this.reason = reason;
+    }
+
+    @Override
+    String nodeHost(int i) {
+      return "127.0.0.1";
+    }
+
+    @Override
+    String storeHost() {
+      return "127.0.0.1";
+    }
+
+    @Override
+    List<String> prefix(int i) {
+      return List.of();
+    }
+
+    @Override
+    String partitionUnavailable() {
+      return reason;
+    }
+
+    @Override
+    void cutPort(int i, int port) {
+      throw new UnsupportedOperationException(reason);
+    }
+
+    @Override
+    void heal(int i) {}
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * One namespace per node ({@code fsl<tag>n<i>}), a veth pair into a bridge in this namespace; the
+   * bridge is 10.231.0.1, node i is 10.231.0.(11+i).
+   */
+  static final class Namespaces extends Network {
+    private static final String SUBNET = "10.231.0.";
+    private final int nodes;
+    private final String bridge;
+    private final String tag;
+
+    static String unavailable() {
+      if (!"root".equals(System.getProperty("user.name"))) {
+        return "partitions need root (network namespaces and iptables); running as "
+            + System.getProperty("user.name");
+      }
+      if (Proc.which("ip").isEmpty()) {
+        return "partitions need the ip command (apt-get install iproute2)";
+      }
+      if (Proc.which("iptables").isEmpty()) {
+        return "partitions need iptables (apt-get install iptables)";
+      }
+      return null;
+    }
+
+    Namespaces(int nodes, String tag) {
+      this.nodes = nodes;
+      this.tag = tag;
+      this.bridge = "fsl" + tag + "br";
+      close(); // whatever a crashed run with the same tag left behind
+      ip("link", "add", bridge, "type", "bridge");
+      ip("addr", "add", SUBNET + "1/24", "dev", bridge);
+      ip("link", "set", bridge, "up");
+      for (int i = 0; i < nodes; i++) {
+        String ns = ns(i);
+        String outside = "fsl" + tag + "v" + i;
+        String inside = "fsl" + tag + "p" + i;
+        ip("netns", "add", ns);
+        ip("link", "add", outside, "type", "veth", "peer", "name", inside);
+        ip("link", "set", inside, "netns", ns);
+        ip("link", "set", outside, "master", bridge, "up");
+        ip("-n", ns, "addr", "add", nodeHost(i) + "/24", "dev", inside);
+        ip("-n", ns, "link", "set", inside, "up");
+        ip("-n", ns, "link", "set", "lo", "up");
+      }
+    }
+
+    private String ns(int i) {
+      return "fsl" + tag + "n" + i;
+    }
+
+    private static void ip(String... args) {
+      List<String> cmd = new ArrayList<>(List.of("ip"));
+      cmd.addAll(List.of(args));
+      Proc.run(cmd);
+    }
+
+    @Override
+    String nodeHost(int i) {
+      return SUBNET + (11 + i);
+    }
+
+    @Override
+    String storeHost() {
+      return SUBNET + "1";
+    }
+
+    @Override
+    List<String> prefix(int i) {
+      return List.of("ip", "netns", "exec", ns(i));
+    }
+
+    @Override
+    String partitionUnavailable() {
+      return null;
+    }
+
+    @Override
+    void cutPort(int i, int port) {
+      String p = Integer.toString(port);
+      for (String chain : List.of("INPUT", "OUTPUT")) {
+        List<String> cmd = new ArrayList<>(prefix(i));
+        cmd.addAll(List.of("iptables", "-A", chain, "-p", "tcp", "--dport", p, "-j", "DROP"));
+        Proc.run(cmd);
+        cmd = new ArrayList<>(prefix(i));
+        cmd.addAll(List.of("iptables", "-A", chain, "-p", "tcp", "--sport", p, "-j", "DROP"));
+        Proc.run(cmd);
+      }
+    }
+
+    @Override
+    void heal(int i) {
+      for (String chain : List.of("INPUT", "OUTPUT")) {
+        List<String> cmd = new ArrayList<>(prefix(i));
+        cmd.addAll(List.of("iptables", "-F", chain));
+        Proc.run(cmd);
+      }
+    }
+
+    @Override
+    public void close() {
+      for (int i = 0; i < nodes; i++) {
+        quietly("ip", "netns", "del", ns(i));
+        quietly("ip", "link", "del", "fsl" + tag + "v" + i);
+      }
+      quietly("ip", "link", "del", bridge);
+    }
+
+    private static void quietly(String... cmd) {
+      try {
+        Proc.run(List.of(cmd));
+      } catch (RuntimeException ignored) {
+        // Not there: nothing to clean.
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.fossil.chaos;
+
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.KeyValue;
+import io.fossil.kv.KvStore;
+import io.fossil.kv.ScanPage;
+import io.fossil.kv.TupleKey;
+import io.fossil.owner.EventLayout;
+import io.fossil.owner.StoredEvent;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every segment's events and seal record, read straight from the store with no Fossil code path in
+ * between but the key layout: what the checker compares the API's answers against.
+ */
+public record StoreDump(SortedMap<Long, Segment> segments) {
+
+  /**
+   * One segment as stored.
+   *
+   * @param events counter → event
+   * @param sealed whether a seal marker or record exists
+   * @param finalCounter the seal record's final counter (the first counter not in the segment),
+   *     empty while only a marker exists or the segment is open
+   */
+  public record Segment(
+      long seq, SortedMap<Long, Seen> events, boolean sealed, OptionalLong finalCounter) {}
+
+  /** Reads the whole event space of {@code store}, page by page. */
+  public static StoreDump read(KvStore store) throws Exception {
+    SortedMap<Long, Segment> segments = new TreeMap<>();
+    KeyRange all = TupleKey.builder().string("seg").range();
+    KeyRange rest = all;
+    while (rest != null) {
+      ScanPage page = store.scan(rest, 1_000, false).get(60, TimeUnit.SECONDS);
+      for (KeyValue kv : page.entries()) {
+        List<Object> key = TupleKey.decode(kv.key());
+        long seq = (Long) key.get(1);
+        Segment s =
+            segments.computeIfAbsent(
+                seq, q -> new Segment(q, new TreeMap<>(), false, OptionalLong.empty()));
+        String kind = (String) key.get(2);
+        if (kind.equals("e")) {
+          StoredEvent e = EventLayout.decodeRecord(kv.value());
+          long counter = (Long) key.get(3);
+          s.events().put(counter, new Seen(e.stream(), e.position(), e.id(), seq, counter));
+        } else if (kind.equals("seal")) {
+          segments.put(
+              seq, new Segment(seq, s.events(), true, EventLayout.finalCounter(kv.value())));
+        }
+      }
+      rest = page.rest().orElse(null);
+    }
+    return new StoreDump(segments);
+  }
+}
