@@ -100,7 +100,7 @@ public final class Chaos implements Callable<Integer> {
   @Option(names = "--fossil-jar", description = "the node jar (default: ${DEFAULT-VALUE})")
   Path fossilJar = Path.of("server", "target", "fossil.jar");
 
-  private PrintStream out = System.out;
+  private final PrintStream out = System.out;
   private boolean finalReadUnfinished;
 
   public static void main(String[] args) {
@@ -216,7 +216,12 @@ public final class Chaos implements Callable<Integer> {
         if (!t.drain(Duration.ofSeconds(drainSeconds))) {
           livenessFailures++;
           out.println(
-              "  LIVENESS: " + t.name() + " did not catch up within " + drainSeconds + " s");
+              "  LIVENESS: "
+                  + t.name()
+                  + " did not catch up within "
+                  + drainSeconds
+                  + " s; last error: "
+                  + t.lastError());
         }
       }
       Checker.Input input = finalState(cluster, load);
@@ -327,11 +332,5 @@ public final class Chaos implements Callable<Integer> {
         w.newLine();
       }
     }
-  }
-
-  /** For tests: where the progress lines go. */
-  public Chaos printTo(PrintStream stream) {
-    this.out = stream;
-    return this;
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real etcd and N real {@code fossil node} processes, all placement voters, on the network {@link
@@ -197,19 +198,10 @@ final class Cluster implements AutoCloseable {
   /** Waits until every node answers ready (registered, lease held, ring assigned). */
   void awaitReady(Duration atMost) {
     for (int i = 0; i < nodes.length; i++) {
-      int k = i;
-      await(nodeId(k) + " to report ready")
-          .atMost(atMost)
-          .pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!nodes[k].isAlive()) {
-                  throw new IllegalStateException(
-                      nodeId(k) + " exited; see " + settings.dir().resolve(nodeId(k) + ".log"));
-                }
-                return api.get(url(k) + "/health/ready").status() == 200;
-              });
+      if (!readyWithin(i, atMost)) {
+        throw new IllegalStateException(
+            nodeId(i) + " did not report ready within " + atMost.toSeconds() + " s");
+      }
     }
   }
 
@@ -222,29 +214,43 @@ final class Cluster implements AutoCloseable {
   List<String> awaitReadyOrRestart(Duration atMost) {
     List<String> stuck = new ArrayList<>();
     for (int i = 0; i < nodes.length; i++) {
-      int k = i;
-      try {
-        await(nodeId(k) + " to report ready")
-            .atMost(atMost)
-            .pollInterval(Duration.ofMillis(100))
-            .ignoreExceptions()
-            .until(() -> api.get(url(k) + "/health/ready").status() == 200);
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
+      if (!readyWithin(i, atMost)) {
         String reason;
         try {
-          reason = api.get(url(k) + "/health/ready").body();
+          reason = api.get(url(i) + "/health/ready").body();
         } catch (IOException io) {
           reason = io.toString();
         }
-        stuck.add(nodeId(k) + " not ready " + atMost.toSeconds() + " s after healing: " + reason);
-        kill(k);
-        start(k, Map.of());
+        stuck.add(nodeId(i) + " not ready " + atMost.toSeconds() + " s after healing: " + reason);
+        kill(i);
+        start(i, Map.of());
       }
     }
     if (!stuck.isEmpty()) {
       awaitReady(atMost);
     }
     return stuck;
+  }
+
+  /** Whether node {@code k} answers ready within {@code atMost}; fails at once if it exited. */
+  private boolean readyWithin(int k, Duration atMost) {
+    try {
+      await(nodeId(k) + " to report ready")
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreException(IOException.class)
+          .until(
+              () -> {
+                if (!nodes[k].isAlive()) {
+                  throw new IllegalStateException(
+                      nodeId(k) + " exited; see " + settings.dir().resolve(nodeId(k) + ".log"));
+                }
+                return api.get(url(k) + "/health/ready").status() == 200;
+              });
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
+    }
   }
 
   /** The index of the node that leads the placement group now, if one says so. */

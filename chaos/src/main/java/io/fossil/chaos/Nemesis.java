@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -27,14 +28,9 @@ final class Nemesis {
   private final Api api;
   private final Random random;
   private final Duration lease;
-  private final PrintStreamLog log;
+  private final Consumer<String> log;
 
-  /** Where progress lines go. */
-  interface PrintStreamLog {
-    void line(String text);
-  }
-
-  Nemesis(Cluster cluster, Api api, Random random, Duration lease, PrintStreamLog log) {
+  Nemesis(Cluster cluster, Api api, Random random, Duration lease, Consumer<String> log) {
     this.cluster = cluster;
     this.api = api;
     this.random = random;
@@ -51,7 +47,7 @@ final class Nemesis {
 
   private void awaitReady() {
     for (String s : cluster.awaitReadyOrRestart(Duration.ofSeconds(90))) {
-      log.line("  NODE STUCK: " + s + "; restarted it");
+      log.accept("  NODE STUCK: " + s + "; restarted it");
       stuckNodes.add(s);
     }
   }
@@ -81,7 +77,7 @@ final class Nemesis {
   }
 
   private long kill(int i, String role) throws InterruptedException {
-    log.line(
+    log.accept(
         "  kill -9 "
             + cluster.nodeId(i)
             + " ("
@@ -110,7 +106,7 @@ final class Nemesis {
   private void reportMoves(int i, int ownedBefore) {
     try {
       int owned = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-      log.line(
+      log.accept(
           "    "
               + cluster.nodeId(i)
               + " owned "
@@ -119,14 +115,14 @@ final class Nemesis {
               + owned
               + " at the end of the fault");
     } catch (IOException e) {
-      log.line("    could not read the placement view: " + e);
+      log.accept("    could not read the placement view: " + e);
     }
   }
 
   private long pause(int i, String note) throws IOException, InterruptedException {
     Duration hold = zombieTime();
     int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-    log.line("  SIGSTOP " + cluster.nodeId(i) + " for " + hold.toMillis() + " ms" + note);
+    log.accept("  SIGSTOP " + cluster.nodeId(i) + " for " + hold.toMillis() + " ms" + note);
     cluster.pause(i);
     Thread.sleep(hold.toMillis()); // the fault's length
     reportMoves(i, before);
@@ -139,7 +135,7 @@ final class Nemesis {
   private long partition(int i) throws IOException, InterruptedException {
     Duration hold = zombieTime();
     int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-    log.line(
+    log.accept(
         "  cut " + cluster.nodeId(i) + " off the placement group for " + hold.toMillis() + " ms");
     cluster.network().cutPort(i, cluster.raftPort(i));
     try {
@@ -200,19 +196,19 @@ final class Nemesis {
       }
       Thread.sleep(300); // spacing the commands, not waiting for a condition
     }
-    log.line("  admin: " + done + " moves/splits/merges applied, " + refused + " refused");
+    log.accept("  admin: " + done + " moves/splits/merges applied, " + refused + " refused");
     return System.nanoTime();
   }
 
   private long slowClock(int i) throws IOException, InterruptedException {
     Path lib = libfaketime().orElseThrow();
-    log.line("  restart " + cluster.nodeId(i) + " under libfaketime at half speed");
+    log.accept("  restart " + cluster.nodeId(i) + " under libfaketime at half speed");
     cluster.kill(i);
     cluster.start(
         i, Map.of("LD_PRELOAD", lib.toString(), "FAKETIME", "+0 x0.5", "FAKETIME_NO_CACHE", "1"));
     awaitReady();
     long healed = pause(i, " (its clock at half speed)");
-    log.line("  restart " + cluster.nodeId(i) + " with the real clock");
+    log.accept("  restart " + cluster.nodeId(i) + " with the real clock");
     cluster.kill(i);
     cluster.start(i, Map.of());
     awaitReady();

@@ -22,7 +22,7 @@ final class Tailer {
   private final List<Seen> seen = new ArrayList<>();
   private String cursor;
   private volatile boolean stopped;
-  private long errors;
+  private volatile String lastError = "none";
 
   Tailer(Api api, List<String> urls, Random random, String name) {
     this.api = api;
@@ -39,8 +39,9 @@ final class Tailer {
     return List.copyOf(seen);
   }
 
-  synchronized long errors() {
-    return errors;
+  /** The last failed page, for the report when the tailer cannot catch up. */
+  String lastError() {
+    return lastError;
   }
 
   void stop() {
@@ -84,9 +85,7 @@ final class Tailer {
     try {
       Api.Response r = api.get(url + query);
       if (r.status() != 200) {
-        synchronized (this) {
-          errors++;
-        }
+        lastError = url + " answered " + r.status() + ": " + r.body();
         return -1;
       }
       JsonNode json = Api.JSON.readTree(r.body());
@@ -100,9 +99,7 @@ final class Tailer {
       }
       return events.size();
     } catch (IOException | RuntimeException e) {
-      synchronized (this) {
-        errors++;
-      }
+      lastError = url + ": " + e;
       return -1;
     }
   }

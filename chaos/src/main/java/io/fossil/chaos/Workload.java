@@ -229,8 +229,4 @@ final class Workload implements AutoCloseable {
     return new Op(
         worker, stream, ids, expected, start, System.nanoTime(), outcome, first, last, detail);
   }
-
-  Stats stats() {
-    return stats;
-  }
 }
