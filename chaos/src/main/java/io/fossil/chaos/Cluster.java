@@ -238,7 +238,7 @@ final class Cluster implements AutoCloseable {
       await(nodeId(k) + " to report ready")
           .atMost(atMost)
           .pollInterval(Duration.ofMillis(100))
-          .ignoreException(IOException.class)
+          .ignoreExceptionsInstanceOf(IOException.class)
           .until(
               () -> {
                 if (!nodes[k].isAlive()) {
