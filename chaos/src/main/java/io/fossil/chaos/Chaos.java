@@ -309,17 +309,22 @@ public final class Chaos implements Callable<Integer> {
       } catch (IOException e) {
         r = new Api.Response(-1, e.toString());
       }
+      List<Seen> page = new ArrayList<>();
+      if (r.status() == 200) {
+        try {
+          Api.JSON.readTree(r.body()).path("events").forEach(e -> page.add(Seen.fromJson(e)));
+        } catch (IOException | RuntimeException e) {
+          r = new Api.Response(-2, url + " answered an event we cannot read: " + e);
+        }
+      }
       if (r.status() != 200) {
         if (++failures < 3 * urls.size()) {
           continue;
         }
         throw new IOException("reading " + stream + " answered " + r.status() + ": " + r.body());
       }
-      int before = events.size();
-      for (var e : Api.JSON.readTree(r.body()).path("events")) {
-        events.add(Seen.fromJson(e));
-      }
-      if (events.size() - before < 1000) {
+      events.addAll(page);
+      if (page.size() < 1000) {
         return events;
       }
     }

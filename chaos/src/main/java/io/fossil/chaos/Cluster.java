@@ -59,54 +59,60 @@ final class Cluster implements AutoCloseable {
     }
     Files.createDirectories(settings.dir());
     this.network = Network.create(settings.nodes(), settings.networkTag());
-    int n = settings.nodes();
-    this.nodes = new Proc[n];
-    this.httpPorts = new int[n];
-    this.raftPorts = new int[n];
-    this.paused = new boolean[n];
-    boolean shared = network.partitionUnavailable() != null;
-    for (int i = 0; i < n; i++) {
-      httpPorts[i] = shared ? freePort() : HTTP_PORT;
-      raftPorts[i] = shared ? freePort() : RAFT_PORT;
+    Runtime.getRuntime().addShutdownHook(new Thread(network::close, "chaos-network-cleanup"));
+    try {
+      int n = settings.nodes();
+      this.nodes = new Proc[n];
+      this.httpPorts = new int[n];
+      this.raftPorts = new int[n];
+      this.paused = new boolean[n];
+      boolean shared = network.partitionUnavailable() != null;
+      for (int i = 0; i < n; i++) {
+        httpPorts[i] = shared ? freePort() : HTTP_PORT;
+        raftPorts[i] = shared ? freePort() : RAFT_PORT;
+      }
+      Path etcdBinary =
+          Proc.which("etcd")
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "etcd not found on PATH; install it with apt-get install etcd-server"));
+      int client = freePort();
+      int peer = freePort();
+      String host = network.storeHost();
+      String clientUrl = "http://" + host + ":" + client;
+      String peerUrl = "http://" + host + ":" + peer;
+      this.etcd =
+          Proc.start(
+              "etcd",
+              List.of(
+                  etcdBinary.toString(),
+                  "--name=chaos",
+                  "--data-dir=" + settings.dir().resolve("etcd"),
+                  "--listen-client-urls=" + clientUrl,
+                  "--advertise-client-urls=" + clientUrl,
+                  "--listen-peer-urls=" + peerUrl,
+                  "--initial-advertise-peer-urls=" + peerUrl,
+                  "--initial-cluster=chaos=" + peerUrl,
+                  "--initial-cluster-state=new",
+                  "--logger=zap",
+                  "--log-level=warn"),
+              Map.of(),
+              settings.dir().resolve("etcd.log"));
+      this.storeUri = "etcd://" + host + ":" + client + "/chaos";
+      await("etcd to answer on " + clientUrl)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions()
+          .until(() -> api.get(clientUrl + "/health").status() == 200);
+      for (int i = 0; i < n; i++) {
+        start(i, Map.of());
+      }
+      awaitReady(Duration.ofSeconds(120));
+    } catch (IOException | RuntimeException e) {
+      close(); // nothing of a cluster that failed to start may outlive it
+      throw e;
     }
-    Path etcdBinary =
-        Proc.which("etcd")
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "etcd not found on PATH; install it with apt-get install etcd-server"));
-    int client = freePort();
-    int peer = freePort();
-    String host = network.storeHost();
-    String clientUrl = "http://" + host + ":" + client;
-    String peerUrl = "http://" + host + ":" + peer;
-    this.etcd =
-        Proc.start(
-            "etcd",
-            List.of(
-                etcdBinary.toString(),
-                "--name=chaos",
-                "--data-dir=" + settings.dir().resolve("etcd"),
-                "--listen-client-urls=" + clientUrl,
-                "--advertise-client-urls=" + clientUrl,
-                "--listen-peer-urls=" + peerUrl,
-                "--initial-advertise-peer-urls=" + peerUrl,
-                "--initial-cluster=chaos=" + peerUrl,
-                "--initial-cluster-state=new",
-                "--logger=zap",
-                "--log-level=warn"),
-            Map.of(),
-            settings.dir().resolve("etcd.log"));
-    this.storeUri = "etcd://" + host + ":" + client + "/chaos";
-    await("etcd to answer on " + clientUrl)
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(100))
-        .ignoreExceptions()
-        .until(() -> api.get(clientUrl + "/health").status() == 200);
-    for (int i = 0; i < n; i++) {
-      start(i, Map.of());
-    }
-    awaitReady(Duration.ofSeconds(120));
   }
 
   int size() {

@@ -105,7 +105,7 @@ abstract class Network implements AutoCloseable {
       this.nodes = nodes;
       this.tag = tag;
       this.bridge = "fsl" + tag + "br";
-      close(); // whatever a crashed run with the same tag left behind
+      removeLeftovers();
       ip("link", "add", bridge, "type", "bridge");
       ip("addr", "add", SUBNET + "1/24", "dev", bridge);
       ip("link", "set", bridge, "up");
@@ -182,6 +182,25 @@ abstract class Network implements AutoCloseable {
         quietly("ip", "link", "del", "fsl" + tag + "v" + i);
       }
       quietly("ip", "link", "del", bridge);
+    }
+
+    /**
+     * Deletes every namespace and link a killed run left behind (any tag): they would hold the same
+     * subnet, and the root namespace would route to the old bridge.
+     */
+    private static void removeLeftovers() {
+      for (String ns : Proc.run(List.of("ip", "netns", "list")).split("\n")) {
+        String name = ns.split(" ")[0];
+        if (name.startsWith("fsl")) {
+          quietly("ip", "netns", "del", name);
+        }
+      }
+      for (String line : Proc.run(List.of("ip", "-o", "link", "show")).split("\n")) {
+        String[] parts = line.split(": ");
+        if (parts.length > 1 && parts[1].startsWith("fsl")) {
+          quietly("ip", "link", "del", parts[1].split("@")[0]);
+        }
+      }
     }
 
     private static void quietly(String... cmd) {

@@ -272,6 +272,9 @@ public final class Node implements NodeServices, AutoCloseable {
     long after = views.latest().version();
     placement
         .awaitChange(after, Duration.ofSeconds(10))
+        // A long poll that never answers (a call lost in a pause or a partition) must not stop
+        // this node from following placement for good: give up on it and poll again.
+        .orTimeout(20, TimeUnit.SECONDS)
         .whenComplete(
             (v, e) -> {
               if (e != null) {
