@@ -188,7 +188,12 @@ final class Nemesis {
                 + "/move?to="
                 + cluster.nodeId(random.nextInt(cluster.size()));
       }
-      Api.Response r = api.post(url + request, "");
+      Api.Response r;
+      try {
+        r = api.post(url + request, "");
+      } catch (IOException e) {
+        r = new Api.Response(-1, e.toString()); // the connection broke: the command may be lost
+      }
       if (r.status() == 200) {
         done++;
       } else {
