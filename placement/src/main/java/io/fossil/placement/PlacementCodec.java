@@ -1,5 +1,6 @@
 package io.fossil.placement;
 
+import io.fossil.placement.PlacementCommand.Compact;
 import io.fossil.placement.PlacementCommand.Heartbeat;
 import io.fossil.placement.PlacementCommand.LeaderChanged;
 import io.fossil.placement.PlacementCommand.Leave;
@@ -22,12 +23,14 @@ import java.util.List;
 
 /**
  * Binary encoding of commands, replies, views and state snapshots, as written into the Raft log and
- * snapshot files. Every top-level form starts with a format byte so it can evolve; a decoder
- * refuses a format it does not know. Stateless and thread-safe.
+ * snapshot files. Every top-level form starts with a format byte so it can evolve; a decoder reads
+ * every format it ever wrote and refuses any other. Format 2 added compacted segments' parts and
+ * told "empty" (-1) from "not known yet" ({@link Segment#FINAL_UNKNOWN}) in final counters; in
+ * format 1, -1 meant not known. Stateless and thread-safe.
  */
 public final class PlacementCodec {
 
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
 
   private PlacementCodec() {}
 
@@ -77,6 +80,10 @@ public final class PlacementCodec {
             out.writeByte(10);
             writeId(out, c.segment());
             out.writeLong(c.finalCounter());
+          } else if (command instanceof Compact c) {
+            out.writeByte(11);
+            writeIds(out, c.run());
+            out.writeLong(c.translationGraceMillis());
           }
         });
   }
@@ -84,7 +91,7 @@ public final class PlacementCodec {
   public static PlacementCommand decodeCommand(byte[] bytes) {
     return read(
         bytes,
-        in -> {
+        (in, format) -> {
           int tag = in.readByte();
           return switch (tag) {
             case 1 -> new ReserveSequences(in.readUTF(), in.readLong(), in.readLong());
@@ -102,6 +109,7 @@ public final class PlacementCodec {
             }
             case 9 -> new Merge(readId(in), readId(in));
             case 10 -> new ReportSeal(readId(in), in.readLong());
+            case 11 -> new Compact(readIds(in), in.readLong());
             default -> throw new IllegalArgumentException("unknown placement command tag " + tag);
           };
         });
@@ -135,7 +143,7 @@ public final class PlacementCodec {
   public static PlacementReply decodeReply(byte[] bytes) {
     return read(
         bytes,
-        in -> {
+        (in, format) -> {
           int tag = in.readByte();
           return switch (tag) {
             case 1 -> new PlacementReply.Ok(in.readLong());
@@ -168,7 +176,7 @@ public final class PlacementCodec {
   public static PlacementView decodeView(byte[] bytes) {
     return read(
         bytes,
-        in -> {
+        (in, format) -> {
           long version = in.readLong();
           long time = in.readLong();
           String clusterId = readNullable(in);
@@ -176,7 +184,7 @@ public final class PlacementCodec {
           long nextSeq = in.readLong();
           long lastSeq = in.readLong();
           List<Member> members = readMembers(in);
-          List<Segment> segments = readSegments(in);
+          List<Segment> segments = readSegments(in, format);
           return new PlacementView(
               version, time, clusterId, members, segments, lease, nextSeq, lastSeq);
         });
@@ -202,7 +210,7 @@ public final class PlacementCodec {
   public static PlacementState restore(byte[] bytes, PlacementConfig config) {
     return read(
         bytes,
-        in -> {
+        (in, format) -> {
           long version = in.readLong();
           long time = in.readLong();
           String clusterId = readNullable(in);
@@ -211,7 +219,7 @@ public final class PlacementCodec {
           long maxEpoch = in.readLong();
           long graceUntil = in.readLong();
           List<Member> members = readMembers(in);
-          List<Segment> segments = readSegments(in);
+          List<Segment> segments = readSegments(in, format);
           return PlacementState.restored(
               config,
               version,
@@ -250,6 +258,19 @@ public final class PlacementCodec {
       writeIds(out, s.predecessors());
       writeIds(out, s.successors());
       out.writeLong(s.finalCounter());
+      out.writeInt(s.parts().size());
+      for (Segment.Part p : s.parts()) {
+        writeId(out, p.id());
+        out.writeLong(p.offset());
+        out.writeLong(p.finalCounter());
+      }
+      out.writeInt(s.translations().size());
+      for (Segment.Translation t : s.translations()) {
+        writeId(out, t.from());
+        out.writeLong(t.offset());
+        out.writeLong(t.lastCounter());
+        out.writeLong(t.until());
+      }
     }
   }
 
@@ -270,22 +291,45 @@ public final class PlacementCodec {
     return out;
   }
 
-  private static List<Segment> readSegments(DataInputStream in) throws IOException {
+  private static List<Segment> readSegments(DataInputStream in, int format) throws IOException {
     int n = in.readInt();
     List<Segment> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       SegmentId id = readId(in);
       Segment.State state = in.readBoolean() ? Segment.State.OPEN : Segment.State.SEALED;
+      String owner = in.readUTF();
+      long incarnation = in.readLong();
+      long epoch = in.readLong();
+      List<SegmentId> predecessors = readIds(in);
+      List<SegmentId> successors = readIds(in);
+      long finalCounter = in.readLong();
+      List<Segment.Part> parts = new ArrayList<>();
+      List<Segment.Translation> translations = new ArrayList<>();
+      if (format == 1) {
+        finalCounter = finalCounter == -1 ? Segment.FINAL_UNKNOWN : finalCounter;
+      } else {
+        int k = in.readInt();
+        for (int j = 0; j < k; j++) {
+          parts.add(new Segment.Part(readId(in), in.readLong(), in.readLong()));
+        }
+        k = in.readInt();
+        for (int j = 0; j < k; j++) {
+          translations.add(
+              new Segment.Translation(readId(in), in.readLong(), in.readLong(), in.readLong()));
+        }
+      }
       out.add(
           new Segment(
               id,
               state,
-              in.readUTF(),
-              in.readLong(),
-              in.readLong(),
-              readIds(in),
-              readIds(in),
-              in.readLong()));
+              owner,
+              incarnation,
+              epoch,
+              predecessors,
+              successors,
+              finalCounter,
+              parts,
+              translations));
     }
     return out;
   }
@@ -332,7 +376,7 @@ public final class PlacementCodec {
   }
 
   private interface Reader<T> {
-    T read(DataInputStream in) throws IOException;
+    T read(DataInputStream in, int format) throws IOException;
   }
 
   private static byte[] write(Writer writer) {
@@ -348,10 +392,10 @@ public final class PlacementCodec {
   private static <T> T read(byte[] bytes, Reader<T> reader) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int format = in.readByte();
-      if (format != FORMAT) {
+      if (format != 1 && format != FORMAT) {
         throw new IllegalArgumentException("unknown placement encoding format " + format);
       }
-      return reader.read(in);
+      return reader.read(in, format);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated or corrupt placement encoding", e);
     }

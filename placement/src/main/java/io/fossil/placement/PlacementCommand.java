@@ -1,6 +1,7 @@
 package io.fossil.placement;
 
 import io.fossil.position.SegmentId;
+import java.util.List;
 
 /**
  * What a client asks the placement group to do. Commands are validated and turned into records by
@@ -43,4 +44,14 @@ public sealed interface PlacementCommand {
 
   /** The final counter of a sealed segment, as recorded in its seal record in storage. */
   record ReportSeal(SegmentId segment, long finalCounter) implements PlacementCommand {}
+
+  /**
+   * Compacts a run of sealed segments (see {@link Compaction#runs}) into one (ADR 0021); cursors
+   * and positions naming the others are translated for {@code translationGraceMillis}.
+   */
+  record Compact(List<SegmentId> run, long translationGraceMillis) implements PlacementCommand {
+    public Compact {
+      run = List.copyOf(run);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.fossil.placement;
 
+import io.fossil.placement.PlacementCommand.Compact;
 import io.fossil.placement.PlacementCommand.Heartbeat;
 import io.fossil.placement.PlacementCommand.LeaderChanged;
 import io.fossil.placement.PlacementCommand.Leave;
@@ -35,6 +36,7 @@ import java.util.TreeMap;
  *   OPEN --split--> SEALED + 2 successors (lower and upper half)
  *   OPEN, OPEN (adjacent) --merge--> SEALED, SEALED + 1 successor (the union)
  *   SEALED --report seal--> SEALED with its final counter
+ *   SEALED, SEALED, ... (one linear run) --compact--> SEALED (the first one's id; the rest retired)
  * </pre>
  */
 public final class PlacementController {
@@ -88,6 +90,8 @@ public final class PlacementController {
       return merge(c);
     } else if (command instanceof ReportSeal c) {
       return reportSeal(c);
+    } else if (command instanceof Compact c) {
+      return compact(c);
     }
     throw new IllegalArgumentException("unknown command " + command);
   }
@@ -360,16 +364,33 @@ public final class PlacementController {
       return new Rejected(
           Code.SEGMENT_NOT_OPEN, "segment " + c.segment() + " is still open in placement");
     }
+    if (c.finalCounter() < -1) {
+      return new Rejected(Code.CONFLICT, "final counter " + c.finalCounter() + " is below -1");
+    }
     if (s.get().finalCounter() == c.finalCounter()) {
       return new PlacementReply.Ok(state.version());
     }
-    if (s.get().finalCounter() != -1) {
+    if (s.get().finalKnown()) {
       return new Rejected(
           Code.CONFLICT,
           "segment " + c.segment() + " was reported sealed at " + s.get().finalCounter());
     }
     emit(new PlacementRecord.FinalCounterRecorded(c.segment(), c.finalCounter()));
     return new PlacementReply.Ok(state.version());
+  }
+
+  private PlacementReply compact(Compact c) {
+    if (c.translationGraceMillis() < 0) {
+      return new Rejected(Code.NOT_COMPACTABLE, "the translation grace period is negative");
+    }
+    Optional<String> refusal = Compaction.refusal(c.run(), state::segmentAt);
+    if (refusal.isPresent()) {
+      return new Rejected(Code.NOT_COMPACTABLE, refusal.get());
+    }
+    long grace = c.translationGraceMillis();
+    long until = grace > Long.MAX_VALUE - now() ? Long.MAX_VALUE : now() + grace;
+    emit(new PlacementRecord.SegmentsCompacted(c.run(), until));
+    return new PlacementReply.Changed(state.version(), List.of(c.run().get(0)));
   }
 
   // ------------------------------------------------------------------ helpers

@@ -35,4 +35,11 @@ public sealed interface PlacementRecord {
   record SegmentSealed(SegmentId id, List<SegmentId> successors) implements PlacementRecord {}
 
   record FinalCounterRecorded(SegmentId id, long finalCounter) implements PlacementRecord {}
+
+  /**
+   * A run of sealed segments of one range, each the only successor of the one before, became one
+   * compacted segment with the first one's identity (ADR 0021). The others' ids are translated
+   * until {@code translatedUntil} (log time, ms).
+   */
+  record SegmentsCompacted(List<SegmentId> run, long translatedUntil) implements PlacementRecord {}
 }

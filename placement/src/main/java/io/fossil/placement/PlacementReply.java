@@ -29,6 +29,7 @@ public sealed interface PlacementReply {
     NO_LIVE_TARGET,
     SEQUENCES_EXHAUSTED,
     CONFLICT,
-    NOT_INITIALIZED
+    NOT_INITIALIZED,
+    NOT_COMPACTABLE
   }
 }

@@ -9,6 +9,7 @@ import io.fossil.placement.PlacementRecord.MemberRemoved;
 import io.fossil.placement.PlacementRecord.MemberRenewed;
 import io.fossil.placement.PlacementRecord.SegmentOpened;
 import io.fossil.placement.PlacementRecord.SegmentSealed;
+import io.fossil.placement.PlacementRecord.SegmentsCompacted;
 import io.fossil.placement.PlacementRecord.SequencesReserved;
 import io.fossil.position.SegmentId;
 import java.util.ArrayList;
@@ -128,6 +129,11 @@ public final class PlacementState {
     return s != null && s.id().equals(id) ? Optional.of(s) : Optional.empty();
   }
 
+  /** The segment with sequence {@code seq}, or null. */
+  Segment segmentAt(long seq) {
+    return segments.get(seq);
+  }
+
   /** Every segment ever created and not compacted away, in creation order. */
   public List<Segment> segments() {
     return List.copyOf(segments.values());
@@ -214,11 +220,11 @@ public final class PlacementState {
     } else if (record instanceof FinalCounterRecorded r) {
       Segment s = segments.get(r.id().seq());
       check(s != null && !s.isOpen(), "final counter of a segment that is not sealed", r);
-      check(
-          s.finalCounter() == -1 || s.finalCounter() == r.finalCounter(),
-          "final counter changed",
-          r);
+      check(r.finalCounter() >= -1, "final counter below -1", r);
+      check(!s.finalKnown() || s.finalCounter() == r.finalCounter(), "final counter changed", r);
       segments.put(s.id().seq(), s.withFinalCounter(r.finalCounter()));
+    } else if (record instanceof SegmentsCompacted r) {
+      replayCompacted(r);
     } else {
       throw new IllegalStateException("unknown record " + record);
     }
@@ -248,10 +254,67 @@ public final class PlacementState {
             r.epoch(),
             r.predecessors(),
             List.of(),
-            -1));
+            Segment.FINAL_UNKNOWN));
     openByFirst.put(id.first(), id);
     nextSeq = id.seq() + 1;
     maxEpoch = r.epoch();
+  }
+
+  /**
+   * The run becomes one segment with its first member's identity: the members' stored parts in
+   * order, each shifted by the events before it; the first member's predecessors and the last one's
+   * successors; the later members' ids leave the DAG and are translated until {@code
+   * translatedUntil}.
+   */
+  private void replayCompacted(SegmentsCompacted r) {
+    List<SegmentId> run = r.run();
+    Compaction.refusal(run, segments::get)
+        .ifPresent(why -> check(false, "compaction refused: " + why, r));
+    List<Segment> members = new ArrayList<>(run.size());
+    for (SegmentId id : run) {
+      members.add(segments.get(id.seq()));
+    }
+    List<Segment.Part> parts = new ArrayList<>();
+    List<Segment.Translation> translations = new ArrayList<>();
+    long offset = 0;
+    for (Segment m : members) {
+      for (Segment.Part p : m.storedParts()) {
+        parts.add(new Segment.Part(p.id(), offset + p.offset(), p.finalCounter()));
+      }
+      for (Segment.Translation t : m.translations()) {
+        translations.add(
+            new Segment.Translation(t.from(), offset + t.offset(), t.lastCounter(), t.until()));
+      }
+      if (m != members.get(0)) {
+        translations.add(
+            new Segment.Translation(m.id(), offset, m.finalCounter(), r.translatedUntil()));
+      }
+      offset += m.finalCounter() + 1;
+    }
+    Segment head = members.get(0);
+    Segment tail = members.get(members.size() - 1);
+    Segment compacted =
+        new Segment(
+            head.id(),
+            Segment.State.SEALED,
+            head.owner(),
+            head.ownerIncarnation(),
+            head.epoch(),
+            head.predecessors(),
+            tail.successors(),
+            offset - 1,
+            parts,
+            translations);
+    for (Segment m : members.subList(1, members.size())) {
+      segments.remove(m.id().seq());
+    }
+    segments.put(head.id().seq(), compacted);
+    for (SegmentId next : tail.successors()) {
+      Segment n = segments.get(next.seq());
+      List<SegmentId> preds = new ArrayList<>(n.predecessors());
+      preds.replaceAll(p -> p.equals(tail.id()) ? head.id() : p);
+      segments.put(next.seq(), n.withPredecessors(preds));
+    }
   }
 
   private static void check(boolean condition, String what, PlacementRecord record) {

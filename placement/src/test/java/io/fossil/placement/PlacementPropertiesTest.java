@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Random command sequences against the real controller, checked after every command against the
@@ -46,6 +47,7 @@ class PlacementPropertiesTest {
     Set<SegmentId> sealed = new HashSet<>();
     long maxEpochSeen = 0;
 
+    int compactions = 0;
     int steps = 20 + random.nextInt(60);
     for (int step = 0; step < steps; step++) {
       time += random.nextInt(700) - 50; // occasionally stamped earlier: time must still not go back
@@ -72,6 +74,12 @@ class PlacementPropertiesTest {
           maxEpochSeen = o.epoch();
         }
       }
+      if (command instanceof PlacementCommand.Compact c
+          && result.reply() instanceof PlacementReply.Changed) {
+        assertCompacted(state, c.run());
+        compactions++;
+        c.run().subList(1, c.run().size()).forEach(sealed::remove);
+      }
       for (SegmentId s : sealed) {
         assertThat(state.segment(s).orElseThrow().isOpen()).as("sealed segment reopened").isFalse();
       }
@@ -88,6 +96,8 @@ class PlacementPropertiesTest {
         }
       }
     }
+    Statistics.label("compacted").collect(compactions > 0);
+    Statistics.label("compacted").coverage(c -> c.check(true).percentage(p -> p >= 5));
     assertAncestryFromIdsEqualsAncestryFromDag(state);
     byte[] snapshot = PlacementCodec.snapshot(state);
     PlacementState restored = PlacementCodec.restore(snapshot, config);
@@ -103,6 +113,9 @@ class PlacementPropertiesTest {
     List<Segment> open = state.openSegments();
     List<Segment> all = state.segments();
     int pick = random.nextInt(100);
+    if (random.nextInt(6) == 0 && !Compaction.runs(all).isEmpty()) {
+      return randomCompaction(random, state);
+    }
     if (pick < 18) {
       long inc = incarnations.getOrDefault(node, 0L) + (random.nextInt(4) == 0 ? 1 : 0);
       if (inc == 0) {
@@ -130,7 +143,7 @@ class PlacementPropertiesTest {
       Segment s = any(random, random.nextInt(5) == 0 ? all : open, all);
       Long at = random.nextBoolean() ? null : s.id().first() + random.nextLong();
       return new Split(s.id(), at);
-    } else if (pick < 93) {
+    } else if (pick < 88) {
       Segment a = any(random, open, all);
       Segment b = any(random, open, all);
       for (Segment candidate : open) {
@@ -139,9 +152,56 @@ class PlacementPropertiesTest {
         }
       }
       return new Merge(a.id(), b.id());
+    } else if (pick < 97) {
+      // Mostly what nodes do (report a sealed segment whose end placement does not know yet).
+      List<Segment> unreported = all.stream().filter(x -> !x.isOpen() && !x.finalKnown()).toList();
+      Segment s = any(random, random.nextInt(4) == 0 ? all : unreported, all);
+      return new ReportSeal(s.id(), random.nextInt(4) - 1);
     } else {
-      Segment s = any(random, all, all);
-      return new ReportSeal(s.id(), random.nextInt(3));
+      return randomCompaction(random, state);
+    }
+  }
+
+  /**
+   * A run the planner offers, a piece of one, or one that is no run at all (stale, reversed, a
+   * single segment): the controller must take the first two and refuse the others unchanged.
+   */
+  private static PlacementCommand randomCompaction(Random random, PlacementState state) {
+    List<List<SegmentId>> runs = Compaction.runs(state.segments());
+    List<SegmentId> run;
+    if (!runs.isEmpty() && random.nextInt(4) != 0) {
+      List<SegmentId> whole = runs.get(random.nextInt(runs.size()));
+      int from = random.nextInt(whole.size() - 1);
+      run = whole.subList(from, from + 2 + random.nextInt(whole.size() - from - 1));
+    } else {
+      List<Segment> all = state.segments();
+      run = new ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(3) && !all.isEmpty(); i++) {
+        run.add(all.get(random.nextInt(all.size())).id());
+      }
+    }
+    return new PlacementCommand.Compact(run, random.nextInt(5_000));
+  }
+
+  /** The run is one segment now: the first one's id, its parts back to back, the rest gone. */
+  private static void assertCompacted(PlacementState state, List<SegmentId> run) {
+    Segment c = state.segment(run.get(0)).orElseThrow();
+    assertThat(c.isOpen()).isFalse();
+    long next = 0;
+    for (Segment.Part p : c.parts()) {
+      assertThat(p.offset()).as("parts of %s back to back", c.id()).isEqualTo(next);
+      assertThat(p.id().first()).isEqualTo(c.id().first());
+      assertThat(p.id().last()).isEqualTo(c.id().last());
+      next += p.finalCounter() + 1;
+    }
+    assertThat(c.finalCounter()).isEqualTo(next - 1);
+    assertThat(c.parts().get(0).id()).isEqualTo(c.id());
+    for (SegmentId gone : run.subList(1, run.size())) {
+      assertThat(state.segment(gone)).as("retired %s left the DAG", gone).isEmpty();
+      assertThat(c.parts()).anyMatch(p -> p.id().equals(gone));
+    }
+    for (SegmentId n : c.successors()) {
+      assertThat(state.segment(n).orElseThrow().predecessors()).contains(c.id());
     }
   }
 

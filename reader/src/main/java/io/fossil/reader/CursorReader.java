@@ -3,11 +3,11 @@ package io.fossil.reader;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.KeyValue;
 import io.fossil.kv.KvStore;
-import io.fossil.kv.ScanPage;
 import io.fossil.owner.EventLayout;
 import io.fossil.owner.StoredEvent;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
@@ -78,11 +78,22 @@ public final class CursorReader {
    * @throws InvalidCursorException naming what does not fit: another cluster, a segment this view
    *     does not have (the caller may first wait for a newer view: see {@link #isAhead}), or one
    *     whose identity differs
+   * @throws io.fossil.placement.ExpiredPositionException if it names a segment compaction retired
+   *     longer ago than the translation grace period
    */
   public static void validate(PlacementView view, Cursor cursor, Selection selection) {
-    if (cursor.clusterTag() != clusterTag(view)) {
+    resolve(view, cursor, selection);
+  }
+
+  /**
+   * The cursor in {@code view}'s segments (entries naming segments that compaction retired are
+   * translated: ADR 0021), checked as {@link #validate} says.
+   */
+  public static Cursor resolve(PlacementView view, Cursor original, Selection selection) {
+    if (original.clusterTag() != clusterTag(view)) {
       throw new InvalidCursorException("comes from another cluster");
     }
+    Cursor cursor = SegmentHistory.of(view).translate(original);
     if (cursor.selectionTag() != selection.tag() && !cursor.entries().isEmpty()) {
       throw new InvalidCursorException(
           "was made by a read of another selection (category, prefix, partition); resume it with"
@@ -104,10 +115,11 @@ public final class CursorReader {
         throw new InvalidCursorException(
             "names segment " + e.segment() + " but that sequence is " + s.id() + " here");
       }
-      if (!s.isOpen() && s.finalCounter() >= 0 && e.counter() > s.finalCounter()) {
+      if (!s.isOpen() && s.finalKnown() && e.counter() > s.finalCounter()) {
         throw pastTheEnd(s.id(), e.counter(), s.finalCounter());
       }
     }
+    return cursor;
   }
 
   private static InvalidCursorException pastTheEnd(SegmentId segment, long counter, long end) {
@@ -121,9 +133,23 @@ public final class CursorReader {
             + " (from the future?)");
   }
 
-  /** Whether the cursor names a segment newer than {@code view} knows: wait for a newer view. */
+  /**
+   * Whether the cursor names a segment newer than {@code view} knows, or a counter past the end
+   * this view gives a sealed segment (a newer view may have compacted it with its successors): wait
+   * for a newer view.
+   */
   public static boolean isAhead(PlacementView view, Cursor cursor) {
-    return cursor.entries().stream().anyMatch(e -> e.segment().seq() >= view.nextSeq());
+    SegmentHistory history = SegmentHistory.of(view);
+    for (Cursor.Entry e : cursor.entries()) {
+      if (e.segment().seq() >= view.nextSeq()) {
+        return true;
+      }
+      Segment s = history.segment(e.segment().seq()).orElse(null);
+      if (s != null && !s.isOpen() && s.finalKnown() && e.counter() > s.finalCounter()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -136,7 +162,8 @@ public final class CursorReader {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
     }
-    return new Walk(view, from, selection, limit, cursorPerEvent, false).run();
+    Cursor resolved = SegmentHistory.of(view).translate(from);
+    return new Walk(view, resolved, selection, limit, cursorPerEvent, false).run();
   }
 
   /**
@@ -195,6 +222,10 @@ public final class CursorReader {
       for (Segment s : view.segments()) {
         if (s.predecessors().isEmpty() && selection.overlaps(s.id())) {
           roots.add(s);
+        }
+        if (s.isCompacted()) {
+          // Built only from final counters the store's seal records gave (ADR 0021).
+          finals.put(s.id().seq(), OptionalLong.of(s.finalCounter()));
         }
       }
     }
@@ -300,6 +331,9 @@ public final class CursorReader {
               });
     }
 
+    /** One scan's entries, their counters less {@code offset}, and whether the segment has more. */
+    private record Chunk(List<KeyValue> entries, long offset, boolean more) {}
+
     /** What one scan of a segment came to. */
     private enum Scan {
       /** Read to its current end (or its final counter). */
@@ -310,15 +344,40 @@ public final class CursorReader {
       FULL
     }
 
-    private CompletableFuture<ScanPage> scan(Segment s, int chunk) {
+    /**
+     * Scans the segment from just after its frontier entry. A compacted segment is scanned one
+     * stored part at a time; counters in a chunk are {@code offset} plus the stored ones.
+     */
+    private CompletableFuture<Chunk> scan(Segment s, int chunk) {
       long seq = s.id().seq();
+      long next = frontier.get(seq).counter() + 1;
+      if (s.isCompacted()) {
+        Segment.Part part =
+            s.parts().stream()
+                .filter(p -> p.holds(next))
+                .findFirst()
+                .orElseThrow(() -> pastTheEnd(s.id(), next, s.finalCounter()));
+        long stored = part.id().seq();
+        boolean later = part.offset() + part.finalCounter() < s.finalCounter();
+        return store
+            .scan(
+                KeyRange.of(
+                    EventLayout.eventKey(stored, next - part.offset()),
+                    EventLayout.eventKey(stored, part.finalCounter() + 1)),
+                chunk,
+                false)
+            .thenApply(
+                page -> new Chunk(page.entries(), part.offset(), later || page.rest().isPresent()));
+      }
       OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
-      byte[] startKey = EventLayout.eventKey(seq, frontier.get(seq).counter() + 1);
+      byte[] startKey = EventLayout.eventKey(seq, next);
       KeyRange range =
           end.isPresent()
               ? KeyRange.of(startKey, EventLayout.eventKey(seq, end.getAsLong() + 1))
               : KeyRange.of(startKey, EventLayout.eventRange(seq).end());
-      return store.scan(range, chunk, false);
+      return store
+          .scan(range, chunk, false)
+          .thenApply(page -> new Chunk(page.entries(), 0, page.rest().isPresent()));
     }
 
     /**
@@ -353,7 +412,7 @@ public final class CursorReader {
           selection.isAll()
               ? Math.max(1, Math.min(SCAN_CHUNK, (limit - events.size()) / batch.size()))
               : SCAN_CHUNK / batch.size();
-      List<CompletableFuture<ScanPage>> scans = new ArrayList<>(batch.size());
+      List<CompletableFuture<Chunk>> scans = new ArrayList<>(batch.size());
       for (Segment x : batch) {
         frontier.computeIfAbsent(x.id().seq(), k -> new Cursor.Entry(x.id(), -1));
         scans.add(scan(x, chunk));
@@ -405,10 +464,10 @@ public final class CursorReader {
     }
 
     /** Delivers the selected events of one scan and advances the segment's frontier entry. */
-    private Scan deliver(Segment s, ScanPage page) {
+    private Scan deliver(Segment s, Chunk page) {
       long seq = s.id().seq();
       for (KeyValue kv : page.entries()) {
-        long counter = EventLayout.counterOfEventKey(kv.key());
+        long counter = page.offset() + EventLayout.counterOfEventKey(kv.key());
         scanned++;
         frontier.put(seq, new Cursor.Entry(s.id(), counter));
         if (selection.isAll() || selection.matches(EventLayout.streamOf(kv.value()))) {
@@ -423,7 +482,7 @@ public final class CursorReader {
           }
         }
       }
-      if (page.rest().isPresent()) {
+      if (page.more()) {
         return Scan.MORE;
       }
       OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());

@@ -212,7 +212,7 @@ public final class LiveHeads implements AutoCloseable {
     }
     for (SegmentId p : s.predecessors()) {
       Segment pred = bySeq.get(p.seq());
-      if (pred != null && pred.finalCounter() < 0 && out.add(p)) {
+      if (pred != null && !pred.finalKnown() && out.add(p)) {
         addUnsealedAncestors(pred, bySeq, out, depth - 1);
       }
     }

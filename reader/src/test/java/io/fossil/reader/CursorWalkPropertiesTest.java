@@ -8,13 +8,16 @@ import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
 import io.fossil.owner.ProposedEvent;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compaction;
 import io.fossil.placement.HashRing;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementController;
+import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementState;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.Positions;
@@ -33,6 +36,7 @@ import java.util.Random;
 import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Cursor walks against the real placement core, real appenders and the real reader on {@code mem:},
@@ -71,17 +75,26 @@ class CursorWalkPropertiesTest {
           world.merge();
         } else if (pick < 61) {
           world.restartNode();
-        } else if (pick < 70) {
+        } else if (pick < 68) {
           world.startPending(); // successors take over late: until then old owners still write
+        } else if (pick < 74) {
+          world.compact();
         } else {
           walkers.get(random.nextInt(walkers.size())).page(world, 1 + random.nextInt(12));
         }
       }
       world.startPending();
+      world.compact();
+      SegmentHistory history = SegmentHistory.of(world.view());
+      Statistics.label("segments retired by compaction")
+          .collect(Math.min(history.retiredCount(), 3) + (history.retiredCount() > 2 ? "+" : ""));
+      Statistics.label("segments retired by compaction")
+          .coverage(c -> c.check("0").percentage(p -> p < 60));
       Map<String, List<GlobalPosition>> committed = world.committed();
       for (Walker w : walkers) {
         w.drain(world);
-        w.check(committed, world.acked);
+        w.check(committed, world.acked, history);
+        w.resumeOldCursor(world, random, history);
       }
     }
   }
@@ -96,6 +109,7 @@ class CursorWalkPropertiesTest {
     final Map<String, Long> incarnations = new HashMap<>();
     final Map<String, List<Long>> acked = new HashMap<>();
     final CursorReader reader = new CursorReader(store);
+    final List<PlacementView> pastViews = new ArrayList<>();
     long time = 1_000;
 
     World(Random random) {
@@ -121,6 +135,33 @@ class CursorWalkPropertiesTest {
 
     List<Segment> open() {
       return controller.state().openSegments();
+    }
+
+    /**
+     * Compacts a run, planned either on the current view or on an older one (a compactor that
+     * crashed, or lost its leadership, after planning): a stale plan must be refused whole, or be
+     * still valid and applied whole.
+     */
+    void compact() {
+      pastViews.add(view());
+      PlacementView planned =
+          random.nextInt(3) == 0 ? pastViews.get(random.nextInt(pastViews.size())) : view();
+      List<List<SegmentId>> runs = Compaction.runs(planned.segments());
+      if (runs.isEmpty()) {
+        return;
+      }
+      List<SegmentId> run = runs.get(random.nextInt(runs.size()));
+      int from = random.nextInt(run.size() - 1);
+      run = run.subList(from, from + 2 + random.nextInt(run.size() - from - 1));
+      long before = view().version();
+      time += 10;
+      PlacementController.Result r =
+          controller.execute(new PlacementCommand.Compact(run, 3_600_000), time);
+      if (r.reply() instanceof PlacementReply.Rejected) {
+        assertThat(view().version() - before).isLessThanOrEqualTo(1); // the clock alone
+      } else {
+        assertThat(view().segment(run.get(0)).orElseThrow().isCompacted()).isTrue();
+      }
     }
 
     /** Starts an appender for each open segment that has none, as a node does on a new view. */
@@ -170,7 +211,7 @@ class CursorWalkPropertiesTest {
       ArrayDeque<SegmentId> todo = new ArrayDeque<>(s.predecessors());
       while (!todo.isEmpty()) {
         Segment p = bySeq.get(todo.poll().seq());
-        if (p.finalCounter() < 0 && out.add(p.id())) {
+        if (!p.finalKnown() && out.add(p.id())) {
           todo.addAll(p.predecessors());
         }
       }
@@ -262,8 +303,7 @@ class CursorWalkPropertiesTest {
 
     /** What the stream index says is committed: per stream, each position's segment and counter. */
     Map<String, List<GlobalPosition>> committed() {
-      Map<Long, SegmentId> ids = new HashMap<>();
-      view().segments().forEach(s -> ids.put(s.id().seq(), s.id()));
+      SegmentHistory history = SegmentHistory.of(view());
       Map<String, List<GlobalPosition>> out = new HashMap<>();
       StreamReader streams = new StreamReader(store);
       for (String stream : STREAMS) {
@@ -273,7 +313,7 @@ class CursorWalkPropertiesTest {
           var page = streams.read(stream, from, 1_000, true).join();
           for (var e : page.events()) {
             assertThat(e.event().position()).isEqualTo(positions.size());
-            positions.add(new GlobalPosition(ids.get(e.segmentSeq()), e.counter()));
+            positions.add(history.stored(e.segmentSeq(), e.counter()).orElseThrow());
           }
           if (page.events().isEmpty()) {
             break;
@@ -292,7 +332,10 @@ class CursorWalkPropertiesTest {
     }
   }
 
-  /** A reader that resumes from its last token every page, and remembers what it saw when. */
+  /**
+   * A reader that resumes from its last token every page, and remembers what it saw when; at the
+   * end, a copy of it resumes from an old token ({@link #resumeOldCursor}).
+   */
   static final class Walker {
     final Selection selection;
     String token;
@@ -313,7 +356,7 @@ class CursorWalkPropertiesTest {
           token == null ? Cursor.start(CursorReader.clusterTag(view)) : Cursor.decode(token);
       CursorReader.validate(view, from, selection);
       CursorReader.Page page = world.reader.read(view, from, selection, limit, true).join();
-      Cursor previous = from;
+      Cursor previous = SegmentHistory.of(view).translate(from); // a compaction may have passed
       for (CursorReader.CursorEvent e : page.events()) {
         // Each event's own cursor is between the one before it and the page's.
         assertThat(Positions.compare(previous, e.after())).isIn(Order.BEFORE, Order.EQUAL);
@@ -335,18 +378,58 @@ class CursorWalkPropertiesTest {
       }
     }
 
-    void check(Map<String, List<GlobalPosition>> committed, Map<String, List<Long>> acked) {
+    /**
+     * A client that kept a token from any earlier page (perhaps from before compactions) resumes
+     * from it now: it must get exactly what this walker saw after that page, each once.
+     */
+    void resumeOldCursor(World world, Random random, SegmentHistory history) {
+      if (tokens.isEmpty()) {
+        return;
+      }
+      int k = random.nextInt(tokens.size());
+      Cursor from = Cursor.decode(tokens.get(k));
+      PlacementView view = world.view();
+      CursorReader.validate(view, from, selection);
+      List<GlobalPosition> again = new ArrayList<>();
+      for (int rounds = 0; ; rounds++) {
+        assertThat(rounds).as("resumed drain terminates").isLessThan(10_000);
+        CursorReader.Page page = world.reader.read(view, from, selection, 37, false).join();
+        page.events().forEach(e -> again.add(e.position()));
+        from = page.cursor();
+        if (page.events().isEmpty() && !page.more()) {
+          break;
+        }
+      }
+      List<GlobalPosition> expected = new ArrayList<>();
+      for (CursorReader.CursorEvent e : seen.subList(seenAt.get(k), seen.size())) {
+        expected.add(history.translate(e.position()));
+      }
+      assertThat(new HashSet<>(again)).as("no event twice").hasSize(again.size());
+      assertThat(again)
+          .as("resumed from page %s of %s", k, selection)
+          .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /**
+     * Checks what was seen; positions and cursors from before a compaction are translated into
+     * {@code history}'s segments first, as a node does with what clients send.
+     */
+    void check(
+        Map<String, List<GlobalPosition>> committed,
+        Map<String, List<Long>> acked,
+        SegmentHistory history) {
       Map<String, List<Long>> byStream = new HashMap<>();
       Set<GlobalPosition> positions = new HashSet<>();
       for (CursorReader.CursorEvent e : seen) {
         String stream = e.event().stream();
+        GlobalPosition at = history.translate(e.position());
         assertThat(selection.matches(stream)).as("%s selected by %s", stream, selection).isTrue();
-        assertThat(positions.add(e.position())).as("seen twice: %s", e.position()).isTrue();
+        assertThat(positions.add(at)).as("seen twice: %s", at).isTrue();
         List<GlobalPosition> index = committed.get(stream);
         assertThat(e.event().position()).as("never committed").isLessThan(index.size());
         assertThat(index.get((int) e.event().position()))
             .as("%s@%s is where the index says", stream, e.event().position())
-            .isEqualTo(e.position());
+            .isEqualTo(at);
         byStream.computeIfAbsent(stream, k -> new ArrayList<>()).add(e.event().position());
       }
       for (String stream : STREAMS) {
@@ -366,14 +449,14 @@ class CursorWalkPropertiesTest {
       // by then, and cursors only move forwards.
       Random sample = new Random(seen.size());
       for (int k = 0; k < tokens.size(); k++) {
-        Cursor c = Cursor.decode(tokens.get(k));
+        Cursor c = history.translate(Cursor.decode(tokens.get(k)));
         if (k > 0) {
-          assertThat(Positions.compare(Cursor.decode(tokens.get(k - 1)), c))
+          assertThat(Positions.compare(history.translate(Cursor.decode(tokens.get(k - 1))), c))
               .isIn(Order.BEFORE, Order.EQUAL);
         }
         for (int probe = 0; probe < 8 && !seen.isEmpty(); probe++) {
           int i = sample.nextInt(seen.size());
-          Order o = Positions.compare(seen.get(i).position(), c);
+          Order o = Positions.compare(history.translate(seen.get(i).position()), c);
           if (i < seenAt.get(k)) {
             assertThat(o).as("seen by page %s", k).isIn(Order.BEFORE, Order.EQUAL);
           } else {

@@ -1,7 +1,10 @@
 package io.fossil.router;
 
+import io.fossil.placement.ExpiredPositionException;
 import io.fossil.placement.PlacementView;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
+import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
 import io.fossil.position.Positions;
 import io.fossil.reader.CursorReader;
@@ -122,13 +125,15 @@ final class EventsApi {
         .thenApply(
             v -> {
               // Still unknown after the wait: a cursor from the future (another store, a
-              // restored backup), which validate refuses with a 400 that says so.
+              // restored backup), which resolve refuses with a 400 that says so. A cursor into
+              // segments compaction retired is translated, or a 410 once that has expired.
               try {
-                CursorReader.validate(v, cursor, selection);
+                return new Start(v, CursorReader.resolve(v, cursor, selection));
               } catch (InvalidCursorException e) {
                 throw invalidCursor(e);
+              } catch (ExpiredPositionException e) {
+                throw expired(e);
               }
-              return new Start(v, cursor);
             });
   }
 
@@ -152,6 +157,10 @@ final class EventsApi {
 
   private static Problem invalidCursor(InvalidCursorException e) {
     return new Problem(ProblemType.INVALID_CURSOR, "the cursor " + e.getMessage());
+  }
+
+  static Problem expired(ExpiredPositionException e) {
+    return new Problem(ProblemType.CURSOR_EXPIRED, "the cursor " + e.getMessage());
   }
 
   private static Selection selection(RoutingContext ctx) {
@@ -352,9 +361,12 @@ final class EventsApi {
     String b = required(ctx, "b");
     Positions.Order order;
     try {
-      order = Positions.compare(a, b);
+      SegmentHistory history = SegmentHistory.of(node.view());
+      order = Positions.compare(translate(history, a), translate(history, b));
     } catch (InvalidCursorException e) {
       throw invalidCursor(e);
+    } catch (ExpiredPositionException e) {
+      throw expired(e);
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, e.getMessage());
     }
@@ -373,6 +385,20 @@ final class EventsApi {
         null);
   }
 
+  /**
+   * A position or cursor in today's segments, in its token form: one that names a segment
+   * compaction retired is translated, so it compares right with positions read since (ADR 0021).
+   */
+  private static String translate(SegmentHistory history, String text) {
+    Object parsed = Positions.parse(text);
+    if (parsed instanceof GlobalPosition p) {
+      return history.translate(p).toString();
+    }
+    Cursor c = (Cursor) parsed;
+    Cursor t = history.translate(c);
+    return t == c ? text : t.encode();
+  }
+
   private static String required(RoutingContext ctx, String name) {
     String v = HttpApi.single(ctx, name);
     if (v == null || v.isEmpty()) {
@@ -388,6 +414,9 @@ final class EventsApi {
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof InvalidCursorException e) {
       return invalidCursor(e);
+    }
+    if (cause instanceof ExpiredPositionException e) {
+      return expired(e);
     }
     return cause;
   }

@@ -11,6 +11,7 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.StreamReader;
@@ -203,6 +204,7 @@ public final class HttpApi {
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
     router.post("/admin/segments/merge").handler(this::merge);
+    router.post("/admin/compaction").handler(this::compaction);
     router
         .routeWithRegex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)")
         .handler(this::moveOrSplit);
@@ -505,14 +507,17 @@ public final class HttpApi {
     g.writeEndObject();
   }
 
-  /** The event's global position; null only if this node's placement does not know the segment. */
+  /**
+   * The global position of the event stored in segment {@code seq} at {@code counter}, inside its
+   * compacted segment if compaction retired that one (ADR 0021); null only if this node's placement
+   * does not know the segment.
+   */
   private GlobalPosition globalPosition(PlacementView view, long seq, long counter) {
     PlacementView latest = node.view();
-    for (PlacementView v : List.of(view, latest)) {
-      for (Segment s : v.segments()) {
-        if (s.id().seq() == seq) {
-          return new GlobalPosition(s.id(), counter);
-        }
+    for (PlacementView v : List.of(latest, view)) {
+      Optional<GlobalPosition> p = SegmentHistory.of(v).stored(seq, counter);
+      if (p.isPresent()) {
+        return p.get();
       }
     }
     return null;
@@ -567,8 +572,11 @@ public final class HttpApi {
                   g.writeString(p.toString());
                 }
                 g.writeEndArray();
-                if (!s.isOpen()) {
+                if (!s.isOpen() && s.finalKnown()) {
                   g.writeNumberField("finalCounter", s.finalCounter());
+                }
+                if (s.isCompacted()) {
+                  g.writeNumberField("compactedParts", s.parts().size());
                 }
                 g.writeEndObject();
               }
@@ -623,6 +631,47 @@ public final class HttpApi {
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, what + ": " + e.getMessage());
     }
+  }
+
+  /** {@code POST /admin/compaction}: one compaction pass now, answered with what it did. */
+  private void compaction(RoutingContext ctx) {
+    allowParams(ctx, Set.of());
+    node.compact()
+        .handle(
+            (report, error) -> {
+              if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                if (cause instanceof IllegalStateException) {
+                  throw new Problem(ProblemType.COMPACTION_RUNNING, cause.getMessage())
+                      .retryAfter(1);
+                }
+                throw new Problem(
+                        ProblemType.PLACEMENT_UNAVAILABLE,
+                        "the compaction pass did not finish: " + cause)
+                    .retryAfter(1);
+              }
+              return Answer.json(
+                  200,
+                  g -> {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("compacted");
+                    for (SegmentId id : report.compacted()) {
+                      g.writeString(id.toString());
+                    }
+                    g.writeEndArray();
+                    g.writeNumberField("segmentsRetired", report.segmentsRetired());
+                    g.writeArrayFieldStart("refused");
+                    for (String why : report.refused()) {
+                      g.writeString(why);
+                    }
+                    g.writeEndArray();
+                    g.writeNumberField("cursorsRewritten", report.cursorsRewritten());
+                    g.writeBooleanField("more", report.more());
+                    g.writeNumberField("tookMillis", report.took().toMillis());
+                    g.writeEndObject();
+                  });
+            })
+        .whenComplete((answer, error) -> send(ctx.response(), answer, error));
   }
 
   private void admin(RoutingContext ctx, PlacementCommand command) {

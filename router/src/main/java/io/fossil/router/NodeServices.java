@@ -2,6 +2,7 @@ package io.fossil.router;
 
 import io.fossil.owner.AppendLimits;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
@@ -42,6 +43,9 @@ public interface NodeServices {
 
   /** Sends a command to the placement group (admin routes). */
   CompletableFuture<PlacementReply> submit(PlacementCommand command);
+
+  /** Runs one compaction pass now ({@code POST /admin/compaction}; ADR 0021). */
+  CompletableFuture<Compactor.Report> compact();
 
   /** Null when ready; otherwise why not, for {@code /health/ready}. */
   String notReadyReason();

@@ -22,6 +22,10 @@ public enum ProblemType {
   BODY_TOO_LARGE(413, "body-too-large", "The request body is larger than the limit"),
   INVALID_PARAMETER(400, "invalid-parameter", "A query parameter has an invalid value"),
   INVALID_CURSOR(400, "invalid-cursor", "The cursor is not one this cluster can resume from"),
+  CURSOR_EXPIRED(
+      410,
+      "cursor-expired",
+      "The cursor or position names history compacted longer ago than the translation grace"),
   UNKNOWN_PARAMETER(400, "unknown-parameter", "A query parameter this route does not know"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body must be application/json"),
   NOT_FOUND(404, "not-found", "No such resource"),
@@ -31,6 +35,7 @@ public enum ProblemType {
   IDEMPOTENCY_CONFLICT(
       409, "idempotency-conflict", "Event ids were reused for different events or partially"),
   PLACEMENT_REJECTED(409, "placement-rejected", "The placement group refused the change"),
+  COMPACTION_RUNNING(409, "compaction-running", "A compaction pass is already running here"),
   UNKNOWN_SEGMENT(404, "unknown-segment", "No such segment"),
   NO_OWNER(503, "no-owner", "No node owns the stream's segment right now"),
   OVERLOADED(503, "overloaded", "The owner has too many appends queued"),

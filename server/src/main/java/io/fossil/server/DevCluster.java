@@ -3,6 +3,7 @@ package io.fossil.server;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.vertx.core.Vertx;
@@ -86,7 +87,8 @@ public final class DevCluster implements AutoCloseable {
                     options.data().resolve("raft").resolve("n" + i),
                     placement,
                     SegmentAppender.Config.DEFAULT,
-                    timeout),
+                    timeout,
+                    Compactor.Options.DEFAULTS),
                 store,
                 cluster.vertx);
         cluster.nodes.add(node);

@@ -3,6 +3,8 @@ package io.fossil.server;
 import io.fossil.kv.KvStore;
 import io.fossil.owner.AppendLimits;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compaction;
+import io.fossil.placement.Compactor;
 import io.fossil.placement.LeaseKeeper;
 import io.fossil.placement.PlacementClient;
 import io.fossil.placement.PlacementCommand;
@@ -21,6 +23,7 @@ import io.fossil.router.HttpApi;
 import io.fossil.router.NodeServices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -79,7 +82,8 @@ public final class Node implements NodeServices, AutoCloseable {
       Path raftDir,
       PlacementConfig placement,
       SegmentAppender.Config appender,
-      Duration startupTimeout) {
+      Duration startupTimeout,
+      Compactor.Options compaction) {
 
     public Config {
       Objects.requireNonNull(nodeId, "nodeId");
@@ -108,6 +112,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private final Counter leaseLosses;
   private final DistributionSummary batchEvents;
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final Compactor compactor;
   private volatile RatisPlacementPeer peer;
   private PlacementClient placement;
   private LeaseKeeper lease;
@@ -158,6 +163,37 @@ public final class Node implements NodeServices, AutoCloseable {
     Gauge.builder("fossil.segments.owned", appenders, Map::size)
         .description("segments this node writes")
         .register(registry);
+    this.compactor =
+        new Compactor(
+            config.compaction(),
+            this::view,
+            this::submit,
+            version -> awaitView(version - 1, Duration.ofSeconds(5)),
+            translate -> CompletableFuture.completedFuture(0));
+    FunctionCounter.builder("fossil.compaction.runs", compactor, Compactor::runsCompacted)
+        .description("runs of sealed segments this node compacted")
+        .register(registry);
+    FunctionCounter.builder(
+            "fossil.compaction.segments.retired", compactor, Compactor::segmentsRetired)
+        .description("segments this node's compaction passes retired into compacted ones")
+        .register(registry);
+    FunctionCounter.builder(
+            "fossil.compaction.cursors.rewritten", compactor, Compactor::cursorsRewritten)
+        .description("stored consumer cursors rewritten after compaction")
+        .register(registry);
+    Gauge.builder("fossil.segments.sealed", this, n -> n.view().segments().size() - open(n.view()))
+        .description("sealed segments in the placement DAG (compaction lowers it)")
+        .register(registry);
+    Gauge.builder(
+            "fossil.compaction.runs.pending",
+            this,
+            n -> Compaction.runs(n.view().segments()).size())
+        .description("runs of sealed segments compaction could merge now")
+        .register(registry);
+  }
+
+  private static int open(PlacementView v) {
+    return (int) v.segments().stream().filter(Segment::isOpen).count();
   }
 
   /** Starts the voter (if any), registers, takes leases, follows placement, serves HTTP. */
@@ -207,6 +243,11 @@ public final class Node implements NodeServices, AutoCloseable {
               httpPort = port;
               long every = Math.max(50, config.placement().leaseMillis() / 4);
               timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
+              long compactEvery = config.compaction().interval().toMillis();
+              if (compactEvery > 0) {
+                timer.scheduleWithFixedDelay(
+                    this::compactIfLeader, compactEvery, compactEvery, TimeUnit.MILLISECONDS);
+              }
               follow();
               LOG.info(
                   "node {} (incarnation {}) serves HTTP on {}:{}",
@@ -322,7 +363,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private void startAppender(Segment s, PlacementView in) {
     List<SegmentId> ancestors =
         in.segments().stream()
-            .filter(a -> !a.isOpen() && a.finalCounter() < 0 && a.id().isAncestorOf(s.id()))
+            .filter(a -> !a.isOpen() && !a.finalKnown() && a.id().isAncestorOf(s.id()))
             .map(Segment::id)
             .sorted(Comparator.naturalOrder())
             .toList();
@@ -479,6 +520,35 @@ public final class Node implements NodeServices, AutoCloseable {
   @Override
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
     return placement.submit(command);
+  }
+
+  @Override
+  public CompletableFuture<Compactor.Report> compact() {
+    return compactor.runOnce();
+  }
+
+  /** The scheduled pass: only the placement leader compacts, so passes do not race needlessly. */
+  private void compactIfLeader() {
+    if (closed || peer == null || !peer.isLeader()) {
+      return;
+    }
+    compactor
+        .runOnce()
+        .whenComplete(
+            (report, error) -> {
+              if (error != null) {
+                LOG.debug("compaction pass on {} failed: {}", config.nodeId(), error.toString());
+              } else if (!report.compacted().isEmpty() || report.cursorsRewritten() > 0) {
+                LOG.info(
+                    "compaction: {} runs, {} segments retired, {} stored cursors rewritten in {}"
+                        + " ms{}",
+                    report.compacted().size(),
+                    report.segmentsRetired(),
+                    report.cursorsRewritten(),
+                    report.took().toMillis(),
+                    report.more() ? "; more next pass" : "");
+              }
+            });
   }
 
   @Override

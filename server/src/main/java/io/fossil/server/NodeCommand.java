@@ -3,6 +3,7 @@ package io.fossil.server;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.vertx.core.Vertx;
@@ -100,6 +101,20 @@ final class NodeCommand implements Callable<Integer> {
           "on SIGTERM, how long to wait for the segments to be handed away (default: ${DEFAULT-VALUE})")
   String leaveTimeout = "15s";
 
+  @Option(
+      names = "--compaction-interval",
+      description =
+          "how often the placement leader compacts the segment history; 0 = only on"
+              + " POST /admin/compaction (default: ${DEFAULT-VALUE})")
+  String compactionInterval = "5m";
+
+  @Option(
+      names = "--compaction-grace",
+      description =
+          "how long cursors and positions naming compacted segments keep working; after it they"
+              + " get 410 (default: ${DEFAULT-VALUE})")
+  String compactionGrace = "7d";
+
   @Option(names = "--config", description = "properties file with defaults for these options")
   Path config;
 
@@ -114,6 +129,12 @@ final class NodeCommand implements Callable<Integer> {
     Map<String, String> voterMap = parseVoters();
     Duration leaseLength = parseDuration(lease, "--lease");
     Duration leaveWait = parseDuration(leaveTimeout, "--leave-timeout");
+    Compactor.Options compaction =
+        new Compactor.Options(
+            parseDuration(compactionInterval, "--compaction-interval", true),
+            parseDuration(compactionGrace, "--compaction-grace", true),
+            Compactor.Options.DEFAULTS.maxRunsPerPass(),
+            Compactor.Options.DEFAULTS.maxSegmentsPerRun());
     if (store.startsWith("rocksdb:") && (voterMap.size() > 1 || !voterMap.containsKey(nodeId))) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
@@ -165,7 +186,8 @@ final class NodeCommand implements Callable<Integer> {
                     leaseLength.toMillis(),
                     PlacementConfig.DEFAULT.maxMovesPerTick()),
                 appenderConfig,
-                Duration.ofSeconds(60)),
+                Duration.ofSeconds(60),
+                compaction),
             kv,
             vertx);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -238,17 +260,32 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   private Duration parseDuration(String text, String option) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text);
+    return parseDuration(text, option, false);
+  }
+
+  private Duration parseDuration(String text, String option, boolean zeroAllowed) {
+    if (zeroAllowed && text.equals("0")) {
+      return Duration.ZERO;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(text);
     if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          option + " must be a duration like 10s, 500ms or 1m, was '" + text + "'");
+          option
+              + " must be a duration like 10s, 500ms, 1m, 2h or 7d"
+              + (zeroAllowed ? " (or 0)" : "")
+              + ", was '"
+              + text
+              + "'");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
-      default -> Duration.ofMinutes(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 }

@@ -1,0 +1,178 @@
+package io.fossil.placement;
+
+import io.fossil.position.Cursor;
+import io.fossil.position.SegmentId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Compacts the segment history (ADR 0021): finds the runs {@link Compaction#runs} allows, asks the
+ * placement group to compact each one with one {@link PlacementCommand.Compact}, then rewrites the
+ * stored consumer cursors that name retired segments. Nothing is copied: the events stay where they
+ * were written and the compacted segment maps its counters onto them, so a pass costs a few Raft
+ * commands and one scan of the stored cursors, whatever the amount of data.
+ *
+ * <p>A crash at any point is harmless: each command is applied whole or not at all, and a command
+ * built from a stale view is refused by the state machine (its run no longer exists), so two
+ * compactors racing across a leader change cannot interleave. Stored cursors not yet rewritten are
+ * translated when read, for the grace period. One pass runs at a time per compactor.
+ */
+public final class Compactor {
+
+  /**
+   * @param interval how often the placement leader runs a pass (zero: never on its own)
+   * @param translationGrace how long cursors and positions naming retired segments keep working
+   * @param maxRunsPerPass compaction commands one pass may send, to bound its placement traffic
+   * @param maxSegmentsPerRun members per command, so a command stays a small Raft entry; a longer
+   *     run is compacted in steps, each extending the compacted segment
+   */
+  public record Options(
+      Duration interval, Duration translationGrace, int maxRunsPerPass, int maxSegmentsPerRun) {
+
+    public static final Options DEFAULTS =
+        new Options(Duration.ofMinutes(5), Duration.ofDays(7), 64, 1_000);
+
+    public Options {
+      if (interval.isNegative() || translationGrace.isNegative()) {
+        throw new IllegalArgumentException("compaction durations must not be negative");
+      }
+      if (maxRunsPerPass < 1 || maxSegmentsPerRun < 2) {
+        throw new IllegalArgumentException(
+            "a compaction pass needs at least 1 run of at least 2 segments");
+      }
+    }
+  }
+
+  /** What one pass did. */
+  public record Report(
+      List<SegmentId> compacted,
+      int segmentsRetired,
+      List<String> refused,
+      int cursorsRewritten,
+      boolean more,
+      Duration took) {}
+
+  private final Options options;
+  private final Supplier<PlacementView> view;
+  private final Function<PlacementCommand, CompletableFuture<PlacementReply>> submit;
+  private final Function<Long, CompletableFuture<PlacementView>> awaitVersion;
+  private final Function<UnaryOperator<Cursor>, CompletableFuture<Integer>> rewriteCursors;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicLong runsCompacted = new AtomicLong();
+  private final AtomicLong segmentsRetired = new AtomicLong();
+  private final AtomicLong cursorsRewritten = new AtomicLong();
+
+  /**
+   * @param awaitVersion a view at or above the given version, once this node has it
+   * @param rewriteCursors rewrites every stored consumer cursor with the given translation, giving
+   *     how many changed
+   */
+  public Compactor(
+      Options options,
+      Supplier<PlacementView> view,
+      Function<PlacementCommand, CompletableFuture<PlacementReply>> submit,
+      Function<Long, CompletableFuture<PlacementView>> awaitVersion,
+      Function<UnaryOperator<Cursor>, CompletableFuture<Integer>> rewriteCursors) {
+    this.options = options;
+    this.view = view;
+    this.submit = submit;
+    this.awaitVersion = awaitVersion;
+    this.rewriteCursors = rewriteCursors;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** Runs compacted since this node started. */
+  public long runsCompacted() {
+    return runsCompacted.get();
+  }
+
+  /** Segments retired by this node's passes. */
+  public long segmentsRetired() {
+    return segmentsRetired.get();
+  }
+
+  /** Stored consumer cursors rewritten by this node's passes. */
+  public long cursorsRewritten() {
+    return cursorsRewritten.get();
+  }
+
+  /**
+   * One pass: compacts up to {@link Options#maxRunsPerPass} runs, then rewrites stored cursors.
+   * Completes exceptionally with {@link IllegalStateException} if a pass is already running.
+   */
+  public CompletableFuture<Report> runOnce() {
+    if (!running.compareAndSet(false, true)) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("a compaction pass is already running on this node"));
+    }
+    long started = System.nanoTime();
+    Pass pass = new Pass();
+    return pass.next(view.get())
+        .thenCompose(
+            v ->
+                rewriteCursors
+                    .apply(c -> SegmentHistory.of(v).translate(c))
+                    .thenApply(
+                        n -> {
+                          cursorsRewritten.addAndGet(n);
+                          return new Report(
+                              List.copyOf(pass.compacted),
+                              pass.retired,
+                              List.copyOf(pass.refused),
+                              n,
+                              pass.more,
+                              Duration.ofNanos(System.nanoTime() - started));
+                        }))
+        .whenComplete((r, e) -> running.set(false));
+  }
+
+  /** One pass's progress; commands go one at a time, each planned on the view after the last. */
+  private final class Pass {
+    final List<SegmentId> compacted = new ArrayList<>();
+    final List<String> refused = new ArrayList<>();
+    int retired;
+    int commands;
+    boolean more;
+
+    CompletableFuture<PlacementView> next(PlacementView v) {
+      List<List<SegmentId>> runs = Compaction.runs(v.segments());
+      if (runs.isEmpty()) {
+        return CompletableFuture.completedFuture(v);
+      }
+      if (commands >= options.maxRunsPerPass()) {
+        more = true;
+        return CompletableFuture.completedFuture(v);
+      }
+      List<SegmentId> all = runs.get(0);
+      List<SegmentId> run = all.subList(0, Math.min(all.size(), options.maxSegmentsPerRun()));
+      commands++;
+      return submit
+          .apply(new PlacementCommand.Compact(run, options.translationGrace().toMillis()))
+          .thenCompose(
+              reply -> {
+                if (reply instanceof PlacementReply.Changed c) {
+                  compacted.add(run.get(0));
+                  retired += run.size() - 1;
+                  runsCompacted.incrementAndGet();
+                  segmentsRetired.addAndGet(run.size() - 1);
+                  return awaitVersion.apply(c.version()).thenCompose(this::next);
+                }
+                if (reply instanceof PlacementReply.Rejected r) {
+                  // Planned on a view that was already stale: another compactor got there first.
+                  refused.add(run.get(0) + ": " + r.message());
+                }
+                return CompletableFuture.completedFuture(v);
+              });
+    }
+  }
+}
