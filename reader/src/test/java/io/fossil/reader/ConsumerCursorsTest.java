@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KeyRange;
+import io.fossil.kv.KvLimitExceededException;
 import io.fossil.kv.KvLimits;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
@@ -305,6 +306,23 @@ class ConsumerCursorsTest {
       assertThat(done(lost.delete("view"))).isEqualTo(new CursorWrite.Unknown("timed out"));
       assertThat(done(cursors.get("view"))).contains(at(OLD, 1));
       assertThat(done(applied.delete("view"))).isEqualTo(new CursorWrite.Written(Optional.empty()));
+    }
+  }
+
+  @Test
+  void aCursorTooLargeForOneWriteIsRefusedAtOnceAndNothingIsStored() throws Exception {
+    try (KvStore small = KvStores.open("mem:?maxValueBytes=1024");
+        ConsumerCursors limited = new ConsumerCursors(small)) {
+      List<Cursor.Entry> entries = new java.util.ArrayList<>();
+      for (int i = 1; i <= 500; i++) {
+        entries.add(new Cursor.Entry(new SegmentId(i, 0, -1L), i));
+      }
+      Cursor huge = new Cursor(TAG, entries);
+      assertThatThrownBy(() -> limited.put("view", huge))
+          .isInstanceOf(KvLimitExceededException.class);
+      assertThatThrownBy(() -> limited.compareAndSet("view", Optional.empty(), huge))
+          .isInstanceOf(KvLimitExceededException.class);
+      assertThat(done(limited.get("view"))).isEmpty();
     }
   }
 
