@@ -62,7 +62,8 @@ final class AppendBody {
     return new AppendRequest(stream, expected, proposed);
   }
 
-  private JsonNode readTree(byte[] body) {
+  /** Strict parsing, shared with the other routes that take a JSON body. */
+  JsonNode readTree(byte[] body) {
     try {
       return mapper.readTree(body);
     } catch (StreamConstraintsException e) {
@@ -86,7 +87,7 @@ final class AppendBody {
         : m + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
   }
 
-  private static void checkFields(JsonNode node, Set<String> known, String where) {
+  static void checkFields(JsonNode node, Set<String> known, String where) {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!known.contains(name)) {

@@ -116,6 +116,7 @@ public final class HttpApi {
   private final Counter appendedEvents;
   private final MeterRegistry registry;
   private final EventsApi events;
+  private final ConsumersApi consumers;
   private HttpServer server;
 
   /** An answer to send: status, body, content type and extra headers. */
@@ -138,6 +139,7 @@ public final class HttpApi {
             : null;
     this.registry = node.registry();
     this.events = new EventsApi(vertx, node, options);
+    this.consumers = new ConsumersApi(node, options, bodies);
     this.appendTimer =
         Timer.builder("fossil.http.appends")
             .description("appends answered, by status")
@@ -199,6 +201,7 @@ public final class HttpApi {
     router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
     router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
     events.register(router);
+    consumers.register(router);
     router.get("/cluster").handler(this::cluster);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
@@ -748,7 +751,7 @@ public final class HttpApi {
 
   // ------------------------------------------------------------------ checks and answers
 
-  private void requireJson(RoutingContext ctx) {
+  static void requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     String media =
         type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);

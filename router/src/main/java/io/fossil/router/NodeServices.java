@@ -7,6 +7,7 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.position.SegmentId;
+import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
 import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
@@ -40,6 +41,9 @@ public interface NodeServices {
 
   /** Wakes live readers when segments get new events; shared by all of them. */
   LiveHeads liveHeads();
+
+  /** Consumers' stored cursors and the waits on them. */
+  ConsumerCursors consumers();
 
   /** Sends a command to the placement group (admin routes). */
   CompletableFuture<PlacementReply> submit(PlacementCommand command);

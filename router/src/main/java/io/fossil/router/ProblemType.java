@@ -37,6 +37,16 @@ public enum ProblemType {
   PLACEMENT_REJECTED(409, "placement-rejected", "The placement group refused the change"),
   COMPACTION_RUNNING(409, "compaction-running", "A compaction pass is already running here"),
   UNKNOWN_SEGMENT(404, "unknown-segment", "No such segment"),
+  INVALID_CONSUMER_NAME(400, "invalid-consumer-name", "The consumer name is not valid"),
+  CONSUMER_NOT_FOUND(404, "consumer-not-found", "No cursor is stored for this consumer"),
+  WRONG_EXPECTED_CURSOR(
+      409, "wrong-expected-cursor", "The consumer's stored cursor is not the expected one"),
+  CURSOR_TOO_LARGE(413, "cursor-too-large", "The cursor does not fit in one storage write"),
+  CURSOR_OUTCOME_UNKNOWN(
+      503,
+      "cursor-outcome-unknown",
+      "The storage could not confirm whether the consumer's cursor changed; retry"),
+  STORE_UNAVAILABLE(503, "store-unavailable", "The storage did not answer in time"),
   NO_OWNER(503, "no-owner", "No node owns the stream's segment right now"),
   OVERLOADED(503, "overloaded", "The owner has too many appends queued"),
   OUTCOME_UNKNOWN(

@@ -16,6 +16,7 @@ import io.fossil.placement.ViewWaiters;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.position.SegmentId;
+import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
 import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
@@ -104,6 +105,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private final StreamReader reader;
   private final CursorReader cursorReader;
   private final LiveHeads liveHeads;
+  private final ConsumerCursors consumers;
   private final AppendLimits limits;
   private final Map<SegmentId, SegmentAppender> appenders = new ConcurrentHashMap<>();
   private final Map<SegmentId, Long> unreportedSeals = new ConcurrentHashMap<>();
@@ -143,6 +145,7 @@ public final class Node implements NodeServices, AutoCloseable {
     this.cursorReader = new CursorReader(store);
     this.liveHeads =
         new LiveHeads(store, this::view, id -> appenders.containsKey(id), LIVE_POLL_INTERVAL);
+    this.consumers = new ConsumerCursors(store);
     this.limits = new AppendLimits(store.limits());
     this.leaseRenewals =
         Counter.builder("fossil.lease.renewals")
@@ -518,6 +521,11 @@ public final class Node implements NodeServices, AutoCloseable {
   }
 
   @Override
+  public ConsumerCursors consumers() {
+    return consumers;
+  }
+
+  @Override
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
     return placement.submit(command);
   }
@@ -621,6 +629,7 @@ public final class Node implements NodeServices, AutoCloseable {
     appenders.values().forEach(SegmentAppender::close);
     appenders.clear();
     liveHeads.close();
+    consumers.close();
     timer.shutdownNow();
     if (placement != null) {
       placement.close();

@@ -1,0 +1,569 @@
+package io.fossil.reader;
+
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.KeyValue;
+import io.fossil.kv.KvStore;
+import io.fossil.kv.TupleKey;
+import io.fossil.kv.WriteBatch;
+import io.fossil.kv.WriteOutcome;
+import io.fossil.position.Cursor;
+import io.fossil.position.GlobalPosition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cursors that consumers (read models) keep in the store, by name, so that clients can wait for a
+ * consumer to pass a position they wrote (read-your-writes). One key per consumer, {@code ("cur",
+ * name) → (1, token)}, written by one conditional batch per change; any node reads what any other
+ * node wrote.
+ *
+ * <p><b>Waiting.</b> {@link #await} completes as soon as the consumer's cursor {@linkplain
+ * Cursor#contains contains} the position: at once when a {@link #put} on this node stores such a
+ * cursor, otherwise when a poll of the store sees it (one read per awaited consumer every {@code
+ * pollInterval}, only while someone waits). It never completes later than its timeout.
+ *
+ * <p><b>Compaction.</b> Compaction retires segments that stored cursors and clients' positions name
+ * (issue 9). Two hooks keep them working: a {@link Translation} given at construction maps old
+ * positions and cursors to current ones wherever this class reads or compares them (a cursor is
+ * translated when read, when compared and before it is stored, a waited-for position at every
+ * check), and {@link #rewriteAll} rewrites the stored cursors eagerly so the translation can
+ * eventually be dropped.
+ *
+ * <p>Thread-safe; futures complete on store threads or on this instance's one scheduler thread, so
+ * callers must not block in their callbacks. Bad arguments (a name {@link #checkName} refuses)
+ * throw at once; store failures travel in the futures. Expected outcomes of a write are {@link
+ * CursorWrite} values.
+ */
+public final class ConsumerCursors implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerCursors.class);
+
+  /** The longest consumer name, in characters (all of them ASCII). */
+  public static final int MAX_NAME_LENGTH = 200;
+
+  /** How often a wait polls the store for cursors written through other nodes. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
+
+  /** Stored cursors read per page by {@link #rewriteAll}; its rewrites of a page run together. */
+  static final int REWRITE_PAGE = 100;
+
+  /** Compare-and-set rounds lost to a concurrent rewrite before giving up with a conflict. */
+  private static final int CAS_ATTEMPTS = 4;
+
+  private static final String PREFIX = "cur";
+  private static final long VALUE_FORMAT = 1;
+
+  /**
+   * How positions and cursors written before a compaction map to current ones. Both functions are
+   * called on any thread, must be thread-safe and cheap, must not block, and return their argument
+   * when there is nothing to translate; they may change behaviour over time (a compaction that
+   * completes adds translations). {@code position} is applied to a waited-for position at every
+   * check; {@code cursor} to every cursor read from the store, given in a compare-and-set, or about
+   * to be stored.
+   */
+  public record Translation(UnaryOperator<GlobalPosition> position, UnaryOperator<Cursor> cursor) {
+
+    /** Nothing to translate: no compaction has happened. */
+    public static final Translation IDENTITY =
+        new Translation(UnaryOperator.identity(), UnaryOperator.identity());
+  }
+
+  /** What a {@link #put}, {@link #compareAndSet} or {@link #delete} did. */
+  public sealed interface CursorWrite {
+
+    /** The change is stored: the consumer's cursor is now {@code cursor} (empty after a delete). */
+    record Written(Optional<Cursor> cursor) implements CursorWrite {}
+
+    /** A compare-and-set found another cursor ({@code actual}; empty = none stored): no change. */
+    record Conflict(Optional<Cursor> actual) implements CursorWrite {}
+
+    /**
+     * The store could not say whether the change applied, and a read afterwards did not show it: it
+     * may still apply. Retrying the same request is safe. {@code reason} is static text.
+     */
+    record Unknown(String reason) implements CursorWrite {}
+  }
+
+  /**
+   * The end of a wait: whether the consumer's cursor contains the position, and that cursor (empty
+   * when none is stored).
+   */
+  public record WaitResult(boolean reached, Optional<Cursor> cursor) {}
+
+  private final KvStore store;
+  private final Translation translation;
+  private final Duration pollInterval;
+  private final ScheduledExecutorService scheduler;
+  private final Map<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+  private ScheduledFuture<?> poll; // guarded by this
+  private boolean polling; // guarded by this
+  private boolean closed; // guarded by this
+
+  /** Cursors on {@code store}, untranslated, polled every {@link #DEFAULT_POLL_INTERVAL}. */
+  public ConsumerCursors(KvStore store) {
+    this(store, Translation.IDENTITY, DEFAULT_POLL_INTERVAL);
+  }
+
+  /**
+   * @param translation how compaction maps old positions and cursors ({@link Translation#IDENTITY}
+   *     before any compaction)
+   * @param pollInterval how often waits poll the store while someone waits
+   */
+  public ConsumerCursors(KvStore store, Translation translation, Duration pollInterval) {
+    if (pollInterval.isNegative() || pollInterval.isZero()) {
+      throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
+    }
+    this.store = store;
+    this.translation = translation;
+    this.pollInterval = pollInterval;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fossil-consumer-cursors");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  // ------------------------------------------------------------------ names and layout
+
+  /**
+   * Refuses a name that is not 1 to {@link #MAX_NAME_LENGTH} characters of ASCII letters, digits,
+   * {@code .}, {@code _}, {@code -} and {@code :}, starting with a letter or digit (so it is safe
+   * in a URL path segment as it is, and never {@code .} or {@code ..}).
+   *
+   * @throws IllegalArgumentException with a message that says what to change
+   */
+  public static void checkName(String name) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("a consumer name must not be empty");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "a consumer name has at most "
+              + MAX_NAME_LENGTH
+              + " characters; this one has "
+              + name.length());
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean alphanumeric =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alphanumeric && (i == 0 || (c != '.' && c != '_' && c != '-' && c != ':'))) {
+        throw new IllegalArgumentException(
+            "a consumer name holds only ASCII letters, digits, '.', '_', '-' and ':', and starts"
+                + " with a letter or digit; found "
+                + describe(name.codePointAt(i))
+                + " at index "
+                + i);
+      }
+    }
+  }
+
+  private static String describe(int codePoint) {
+    return codePoint >= 0x21 && codePoint < 0x7F
+        ? "'" + (char) codePoint + "'"
+        : String.format("U+%04X", codePoint);
+  }
+
+  /** The key of a consumer's cursor: {@code ("cur", name)}. */
+  public static byte[] key(String name) {
+    return TupleKey.of(PREFIX, name);
+  }
+
+  /** Every stored consumer cursor. */
+  public static KeyRange range() {
+    return TupleKey.builder().string(PREFIX).range();
+  }
+
+  private static byte[] encode(Cursor cursor) {
+    return TupleKey.of(VALUE_FORMAT, cursor.encode());
+  }
+
+  /** The stored cursor, as written (untranslated). */
+  private static Cursor decode(byte[] value) {
+    List<Object> fields = TupleKey.decode(value);
+    if (fields.size() != 2 || !Long.valueOf(VALUE_FORMAT).equals(fields.get(0))) {
+      throw new IllegalStateException("a stored consumer cursor has an unknown format");
+    }
+    return Cursor.decode((String) fields.get(1));
+  }
+
+  private Optional<Cursor> translated(Optional<byte[]> value) {
+    return value.map(v -> translation.cursor().apply(decode(v)));
+  }
+
+  // ------------------------------------------------------------------ reads and writes
+
+  /** The consumer's cursor (translated), or empty if none is stored. */
+  public CompletableFuture<Optional<Cursor>> get(String name) {
+    checkName(name);
+    return store.get(key(name)).thenApply(this::translated);
+  }
+
+  /**
+   * Stores {@code cursor} (translated first) as the consumer's cursor, whatever was there: {@link
+   * CursorWrite.Written} or {@link CursorWrite.Unknown}. Wakes this node's waiters at once.
+   *
+   * @throws io.fossil.kv.KvLimitExceededException if the cursor does not fit one batch of the store
+   */
+  public CompletableFuture<CursorWrite> put(String name, Cursor cursor) {
+    checkName(name);
+    Cursor stored = translation.cursor().apply(cursor);
+    byte[] value = encode(stored);
+    WriteBatch batch = WriteBatch.builder().put(key(name), value).build();
+    store.limits().check(batch);
+    return store.write(batch).thenCompose(outcome -> settle(name, outcome, value, stored));
+  }
+
+  /**
+   * Stores {@code cursor} only if the consumer's cursor is {@code expected} (empty: none stored),
+   * comparing both translated, with one conditional write: {@link CursorWrite.Written}, {@link
+   * CursorWrite.Conflict} naming the actual cursor, or {@link CursorWrite.Unknown}.
+   *
+   * @throws io.fossil.kv.KvLimitExceededException if the cursor does not fit one batch of the store
+   */
+  public CompletableFuture<CursorWrite> compareAndSet(
+      String name, Optional<Cursor> expected, Cursor cursor) {
+    checkName(name);
+    Cursor stored = translation.cursor().apply(cursor);
+    byte[] value = encode(stored);
+    store.limits().check(WriteBatch.builder().put(key(name), value).build());
+    Optional<Cursor> wanted = expected.map(translation.cursor());
+    return compareAndSet(name, wanted, stored, value, 1);
+  }
+
+  private CompletableFuture<CursorWrite> compareAndSet(
+      String name, Optional<Cursor> expected, Cursor cursor, byte[] value, int attempt) {
+    byte[] key = key(name);
+    return store
+        .get(key)
+        .thenCompose(
+            current -> {
+              Optional<Cursor> actual = translated(current);
+              if (!actual.equals(expected)) {
+                return CompletableFuture.completedFuture(new CursorWrite.Conflict(actual));
+              }
+              // The stored bytes may be an older form of the expected cursor (not yet rewritten
+              // after a compaction): the precondition is on the bytes we compared.
+              WriteBatch.Builder batch = WriteBatch.builder();
+              if (current.isPresent()) {
+                batch.requireEquals(key, current.get());
+              } else {
+                batch.requireAbsent(key);
+              }
+              return store
+                  .write(batch.put(key, value).build())
+                  .thenCompose(
+                      outcome -> {
+                        if (outcome instanceof WriteOutcome.PreconditionFailed) {
+                          // Changed since the read: compare again (a rewrite by compaction keeps
+                          // the same cursor in another form), a few times at most.
+                          return attempt < CAS_ATTEMPTS
+                              ? compareAndSet(name, expected, cursor, value, attempt + 1)
+                              : store
+                                  .get(key)
+                                  .thenApply(now -> new CursorWrite.Conflict(translated(now)));
+                        }
+                        return settle(name, outcome, value, cursor);
+                      });
+            });
+  }
+
+  /**
+   * Removes the consumer's cursor; removing an absent one is not an error: {@link
+   * CursorWrite.Written} (with an empty cursor) or {@link CursorWrite.Unknown}.
+   */
+  public CompletableFuture<CursorWrite> delete(String name) {
+    checkName(name);
+    return store
+        .write(WriteBatch.builder().delete(key(name)).build())
+        .thenCompose(outcome -> settle(name, outcome, null, null));
+  }
+
+  /**
+   * The result of a write that put {@code value} ({@code cursor}), or deleted the key when {@code
+   * value} is null. An unknown outcome is settled by one read: a key that holds what we wrote is
+   * what the client asked for, whoever wrote it; otherwise the write may still apply later.
+   */
+  private CompletableFuture<CursorWrite> settle(
+      String name, WriteOutcome outcome, byte[] value, Cursor cursor) {
+    Optional<Cursor> written = Optional.ofNullable(cursor);
+    if (outcome instanceof WriteOutcome.Committed) {
+      wake(name, written);
+      return CompletableFuture.completedFuture(new CursorWrite.Written(written));
+    }
+    if (outcome instanceof WriteOutcome.Unknown u) {
+      return store
+          .get(key(name))
+          .thenApply(
+              now -> {
+                boolean applied =
+                    value == null
+                        ? now.isEmpty()
+                        : now.isPresent() && Arrays.equals(now.get(), value);
+                if (applied) {
+                  wake(name, written);
+                  return new CursorWrite.Written(written);
+                }
+                return new CursorWrite.Unknown(u.reason());
+              });
+    }
+    // An unconditional write cannot fail a precondition.
+    throw new IllegalStateException("unexpected outcome of a cursor write: " + outcome);
+  }
+
+  // ------------------------------------------------------------------ waiting
+
+  /**
+   * Completes when the consumer's cursor contains {@code position} ({@code reached} true), or after
+   * {@code timeout} with {@code reached} false and the latest cursor seen. A zero timeout answers
+   * from one read. Cancelling the returned future stops the wait and frees what it holds.
+   *
+   * <p>Fails with {@link TimeoutException} if the store has not answered a single read by the
+   * timeout, and with the store's error if the first read fails (later polls retry).
+   */
+  public CompletableFuture<WaitResult> await(
+      String name, GlobalPosition position, Duration timeout) {
+    checkName(name);
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+    }
+    if (timeout.isZero()) {
+      return get(name).thenApply(c -> new WaitResult(contains(c, position), c));
+    }
+    Waiter waiter = new Waiter(name, position);
+    // Registered before the first read, so a put in between wakes it.
+    if (!register(waiter)) {
+      waiter.result.completeExceptionally(new IllegalStateException("consumer cursors closed"));
+      return waiter.result;
+    }
+    waiter.result.whenComplete((r, e) -> unregister(waiter));
+    try {
+      waiter.deadline = scheduler.schedule(waiter::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      waiter.result.completeExceptionally(new IllegalStateException("consumer cursors closed"));
+      return waiter.result;
+    }
+    if (waiter.result.isDone()) {
+      waiter.deadline.cancel(false); // woken before its deadline was set
+    }
+    store
+        .get(key(name))
+        .whenComplete(
+            (value, error) -> {
+              if (error != null) {
+                waiter.result.completeExceptionally(error);
+              } else {
+                try {
+                  waiter.offer(translated(value));
+                } catch (RuntimeException e) {
+                  waiter.result.completeExceptionally(e);
+                }
+              }
+            });
+    return waiter.result;
+  }
+
+  /** Waits in progress on this node. */
+  public int waiting() {
+    return waiters.values().stream().mapToInt(Set::size).sum();
+  }
+
+  private boolean contains(Optional<Cursor> cursor, GlobalPosition position) {
+    return cursor.isPresent() && cursor.get().contains(translation.position().apply(position));
+  }
+
+  private synchronized boolean register(Waiter waiter) {
+    if (closed) {
+      return false;
+    }
+    waiters
+        .computeIfAbsent(waiter.name, n -> new CopyOnWriteArraySet<>())
+        .add(waiter); // under this lock, so unregister cannot drop the set in between
+    if (poll == null) {
+      long every = pollInterval.toNanos();
+      poll = scheduler.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.NANOSECONDS);
+    }
+    return true;
+  }
+
+  private synchronized void unregister(Waiter waiter) {
+    Set<Waiter> set = waiters.get(waiter.name);
+    if (set != null) {
+      set.remove(waiter);
+      if (set.isEmpty()) {
+        waiters.remove(waiter.name);
+      }
+    }
+    if (waiter.deadline != null) {
+      waiter.deadline.cancel(false);
+    }
+    if (waiters.isEmpty() && poll != null) {
+      poll.cancel(false);
+      poll = null;
+    }
+  }
+
+  /** Offers the consumer's current cursor (translated) to its waiters on this node. */
+  private void wake(String name, Optional<Cursor> cursor) {
+    Set<Waiter> set = waiters.get(name);
+    if (set != null) {
+      set.forEach(w -> w.offer(cursor));
+    }
+  }
+
+  /** Reads the cursor of every awaited consumer once; one poll at a time. */
+  private void poll() {
+    synchronized (this) {
+      if (polling) {
+        return;
+      }
+      polling = true;
+    }
+    List<CompletableFuture<?>> reads = new ArrayList<>();
+    try {
+      for (String name : waiters.keySet()) {
+        reads.add(store.get(key(name)).thenAccept(value -> wake(name, translated(value))));
+      }
+    } catch (RuntimeException e) {
+      reads.add(CompletableFuture.failedFuture(e));
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (x, e) -> {
+              if (e != null) {
+                LOG.debug("polling consumer cursors failed; trying again: {}", e.toString());
+              }
+              synchronized (this) {
+                polling = false;
+              }
+            });
+  }
+
+  /** One wait: completed by the first cursor that contains the position, or by its deadline. */
+  private final class Waiter {
+    final String name;
+    final GlobalPosition position;
+    final CompletableFuture<WaitResult> result = new CompletableFuture<>();
+    volatile Optional<Cursor> seen; // null until the store answered once
+    volatile ScheduledFuture<?> deadline;
+
+    Waiter(String name, GlobalPosition position) {
+      this.name = name;
+      this.position = position;
+    }
+
+    void offer(Optional<Cursor> cursor) {
+      seen = cursor;
+      if (contains(cursor, position)) {
+        result.complete(new WaitResult(true, cursor));
+      }
+    }
+
+    void expire() {
+      Optional<Cursor> last = seen;
+      if (last == null) {
+        result.completeExceptionally(
+            new TimeoutException("the store did not answer within the wait's timeout"));
+      } else {
+        result.complete(new WaitResult(false, last));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ compaction
+
+  /**
+   * Rewrites every stored cursor for which {@code translate} returns a cursor different from the
+   * stored one (given untranslated, as stored), reading {@value #REWRITE_PAGE} cursors per page.
+   * Each rewrite is one write on the condition that the stored bytes are still those read: a cursor
+   * changed in the meantime (a client's put wins) is left alone, and so is one whose write outcome
+   * stays unknown. Completes with the number of cursors rewritten, or exceptionally with the first
+   * store failure. {@code translate} runs on store threads and must not block.
+   */
+  public CompletableFuture<Integer> rewriteAll(Function<Cursor, Optional<Cursor>> translate) {
+    AtomicInteger rewritten = new AtomicInteger();
+    return rewritePages(range(), translate, rewritten).thenApply(x -> rewritten.get());
+  }
+
+  private CompletableFuture<Void> rewritePages(
+      KeyRange range, Function<Cursor, Optional<Cursor>> translate, AtomicInteger rewritten) {
+    return store
+        .scan(range, REWRITE_PAGE, false)
+        .thenCompose(
+            page -> {
+              List<CompletableFuture<?>> writes = new ArrayList<>();
+              for (KeyValue kv : page.entries()) {
+                writes.add(rewrite(kv, translate, rewritten));
+              }
+              CompletableFuture<Void> done =
+                  CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+              return page.rest().isEmpty()
+                  ? done
+                  : done.thenCompose(x -> rewritePages(page.rest().get(), translate, rewritten));
+            });
+  }
+
+  private CompletableFuture<Void> rewrite(
+      KeyValue kv, Function<Cursor, Optional<Cursor>> translate, AtomicInteger rewritten) {
+    String name = (String) TupleKey.decode(kv.key()).get(1);
+    Cursor old;
+    try {
+      old = decode(kv.value());
+    } catch (RuntimeException e) {
+      LOG.warn("the stored cursor of consumer '{}' is unreadable; left as it is", name, e);
+      return CompletableFuture.completedFuture(null);
+    }
+    Optional<Cursor> next = translate.apply(old);
+    if (next.isEmpty() || next.get().equals(old)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    byte[] value = encode(next.get());
+    return store
+        .write(
+            WriteBatch.builder().requireEquals(kv.key(), kv.value()).put(kv.key(), value).build())
+        .thenAccept(
+            outcome -> {
+              if (outcome instanceof WriteOutcome.Committed) {
+                rewritten.incrementAndGet();
+                wake(name, next.map(translation.cursor()));
+              } else if (outcome instanceof WriteOutcome.Unknown) {
+                LOG.info("rewriting the cursor of consumer '{}' has an unknown outcome", name);
+              }
+            });
+  }
+
+  /** Stops polling and fails the waits in progress. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    scheduler.shutdownNow();
+    IllegalStateException closing = new IllegalStateException("consumer cursors closed");
+    waiters.values().forEach(set -> set.forEach(w -> w.result.completeExceptionally(closing)));
+  }
+}
