@@ -3,6 +3,8 @@ package io.fossil.router;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fossil.kv.KvLimitExceededException;
 import io.fossil.kv.PercentDecoding;
+import io.fossil.placement.ExpiredPositionException;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
@@ -207,7 +209,10 @@ final class ConsumersApi {
     }
     GlobalPosition position;
     try {
-      position = GlobalPosition.parse(text);
+      // One from before a compaction is checked in today's segments (ADR 0021).
+      position = SegmentHistory.of(node.view()).translate(GlobalPosition.parse(text));
+    } catch (ExpiredPositionException e) {
+      throw EventsApi.expired(e);
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
     }
@@ -292,6 +297,9 @@ final class ConsumersApi {
     }
     if (cause instanceof KvLimitExceededException e) {
       return tooLarge(e);
+    }
+    if (cause instanceof ExpiredPositionException e) {
+      return EventsApi.expired(e);
     }
     return cause;
   }

@@ -12,9 +12,11 @@ import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.placement.ViewWaiters;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
+import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
@@ -145,7 +147,14 @@ public final class Node implements NodeServices, AutoCloseable {
     this.cursorReader = new CursorReader(store);
     this.liveHeads =
         new LiveHeads(store, this::view, id -> appenders.containsKey(id), LIVE_POLL_INTERVAL);
-    this.consumers = new ConsumerCursors(store);
+    this.consumers =
+        new ConsumerCursors(
+            store,
+            // Stored cursors and awaited positions from before a compaction, in today's segments.
+            new ConsumerCursors.Translation(
+                p -> SegmentHistory.of(view()).translate(p),
+                c -> SegmentHistory.of(view()).translate(c)),
+            ConsumerCursors.DEFAULT_POLL_INTERVAL);
     this.limits = new AppendLimits(store.limits());
     this.leaseRenewals =
         Counter.builder("fossil.lease.renewals")
@@ -172,7 +181,16 @@ public final class Node implements NodeServices, AutoCloseable {
             this::view,
             this::submit,
             version -> awaitView(version - 1, Duration.ofSeconds(5)),
-            translate -> CompletableFuture.completedFuture(0));
+            translate ->
+                consumers.rewriteAll(
+                    c -> {
+                      try {
+                        Cursor t = translate.apply(c);
+                        return t.equals(c) ? Optional.empty() : Optional.of(t);
+                      } catch (IllegalArgumentException e) {
+                        return Optional.empty(); // expired or invalid: its reader gets the error
+                      }
+                    }));
     FunctionCounter.builder("fossil.compaction.runs", compactor, Compactor::runsCompacted)
         .description("runs of sealed segments this node compacted")
         .register(registry);
