@@ -57,7 +57,8 @@ final class ReaderBench implements Callable<Integer> {
       split = ",",
       defaultValue = "segments:1,segments:32,segments:256,history:100,history:1000",
       description =
-          "segments:K (a ring of K, no history) or history:H (one segment moved H times).")
+          "segments:K (a ring of K, no history), history:H (one segment moved H times) or"
+              + " compacted:H (the same history, compacted before the reads).")
   List<String> cells;
 
   @Option(names = "--reps", defaultValue = "3", description = "Repetitions of each read.")
@@ -102,10 +103,11 @@ final class ReaderBench implements Callable<Integer> {
       for (String cell : cells) {
         String[] kv = cell.split(":");
         int segments = kv[0].equals("segments") ? Integer.parseInt(kv[1]) : 1;
-        int history = kv[0].equals("history") ? Integer.parseInt(kv[1]) : 0;
-        runCell(cell, segments, history);
+        int history = kv[0].equals("segments") ? 0 : Integer.parseInt(kv[1]);
+        runCell(cell, segments, history, kv[0].equals("compacted"));
       }
       System.out.println();
+      notes.forEach(System.out::println);
     }
     if (!skipLive) {
       live();
@@ -113,26 +115,32 @@ final class ReaderBench implements Callable<Integer> {
     return 0;
   }
 
-  private void runCell(String name, int segments, int history) throws Exception {
+  private final List<String> notes = new ArrayList<>();
+
+  private void runCell(String name, int segments, int history, boolean compact) throws Exception {
     Path dir = Files.createTempDirectory("fossil-reader-bench");
     try (DevCluster cluster = start(dir, 1, segments, null)) {
       Node node = cluster.nodes().get(0);
       String url = cluster.urls().get(0);
       populate(node, url, history);
+      int expected = events + 100;
+      if (compact) {
+        expected += compactUnderLoad(name, node, url);
+      }
       long sealed = node.view().segments().stream().filter(s -> !s.isOpen()).count();
       double[] inProcess = new double[reps];
       double[] overHttp = new double[reps];
       int cursorBytes = 0;
-      readAll(node, Selection.all(), events + 100); // warm-up, not measured
-      readAllHttp(url, "", events + 100);
+      readAll(node, Selection.all(), expected); // warm-up, not measured
+      readAllHttp(url, "", expected);
       for (int r = 0; r < reps; r++) {
         long t0 = System.nanoTime();
-        Cursor end = readAll(node, Selection.all(), events + 100);
-        inProcess[r] = rate(events + 100, t0);
+        Cursor end = readAll(node, Selection.all(), expected);
+        inProcess[r] = rate(expected, t0);
         cursorBytes = java.util.Base64.getUrlDecoder().decode(end.encode()).length;
         t0 = System.nanoTime();
-        readAllHttp(url, "", events + 100);
-        overHttp[r] = rate(events + 100, t0);
+        readAllHttp(url, "", expected);
+        overHttp[r] = rate(expected, t0);
       }
       System.out.printf(
           Locale.ROOT,
@@ -264,6 +272,86 @@ final class ReaderBench implements Callable<Integer> {
     }
     HttpResponse<String> r = post(url + "/streams/lat-1", batch(100, 0)).join();
     check(r.statusCode() == 201, "append answered " + r.statusCode() + ": " + r.body());
+  }
+
+  /**
+   * Runs one compaction pass while 32 appends are kept in flight to other streams, and compares the
+   * append rate during the pass with the rate in the 3 s before it (and reports the pass's own
+   * rate). Appends go over HTTP to the same node.
+   */
+  private int compactUnderLoad(String name, Node node, String url) throws Exception {
+    long eventsCompacted =
+        node.view().segments().stream()
+            .filter(s -> !s.isOpen() && s.finalKnown())
+            .mapToLong(s -> s.finalCounter() + 1)
+            .sum();
+    int sealedBefore = (int) node.view().segments().stream().filter(s -> !s.isOpen()).count();
+    java.util.concurrent.ConcurrentLinkedQueue<Long> acked =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Semaphore window = new Semaphore(32);
+    java.util.concurrent.atomic.AtomicInteger failed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread load =
+        new Thread(
+            () -> {
+              SplittableRandom random = new SplittableRandom(7);
+              int i = 0;
+              while (!stop.get()) {
+                window.acquireUninterruptibly();
+                post(url + "/streams/load-" + random.nextInt(1_000), batch(1, i++))
+                    .whenComplete(
+                        (r, e) -> {
+                          if (e == null && r.statusCode() == 201) {
+                            acked.add(System.nanoTime());
+                          } else {
+                            failed.incrementAndGet();
+                          }
+                          window.release();
+                        });
+              }
+            },
+            "compaction-load");
+    load.start();
+    Thread.sleep(2_000); // warm-up of the load
+    long before = System.nanoTime();
+    Thread.sleep(3_000);
+    long t0 = System.nanoTime();
+    io.fossil.placement.Compactor.Report report = node.compact().get(60, TimeUnit.SECONDS);
+    long t1 = System.nanoTime();
+    // Keep at least 200 ms of load after the pass started, so a short pass has a window to count.
+    Thread.sleep(Math.max(0, 200 - (t1 - t0) / 1_000_000));
+    long t2 = System.nanoTime();
+    stop.set(true);
+    load.join();
+    window.acquire(32);
+    long inBefore = acked.stream().filter(t -> t >= before && t < t0).count();
+    long inPass = acked.stream().filter(t -> t >= t0 && t < t2).count();
+    double rateBefore = inBefore / ((t0 - before) / 1e9);
+    double rateDuring = inPass / ((t2 - t0) / 1e9);
+    double passSeconds = (t1 - t0) / 1e9;
+    notes.add(
+        String.format(
+            Locale.ROOT,
+            "- %s: one pass compacted %d sealed segments (%d retired, %,d events) in %.1f ms"
+                + " (%,.0f segments/s, %,.0f events/s); appends (1 event, 32 in flight, HTTP)"
+                + " %,.0f/s in the 3 s before, %,.0f/s in the %.0f ms from the pass's start:"
+                + " ratio %.2f",
+            name,
+            sealedBefore,
+            report.segmentsRetired(),
+            eventsCompacted,
+            passSeconds * 1e3,
+            report.segmentsRetired() / passSeconds,
+            eventsCompacted / passSeconds,
+            rateBefore,
+            rateDuring,
+            (t2 - t0) / 1e6,
+            rateDuring / rateBefore));
+    check(report.segmentsRetired() > 0, "nothing was compacted: " + report);
+    check(failed.get() == 0, failed.get() + " appends failed while compacting");
+    return acked.size();
   }
 
   private void moveEverything(Node node) throws Exception {
