@@ -120,8 +120,9 @@ public final class Compactor {
     return pass.next(view.get())
         .thenCompose(
             v ->
-                rewriteCursors
-                    .apply(c -> SegmentHistory.of(v).translate(c))
+                (SegmentHistory.of(v).retiredCount() == 0
+                        ? CompletableFuture.completedFuture(0)
+                        : rewriteCursors.apply(c -> SegmentHistory.of(v).translate(c)))
                     .thenApply(
                         n -> {
                           cursorsRewritten.addAndGet(n);

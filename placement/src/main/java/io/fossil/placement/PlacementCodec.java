@@ -108,7 +108,13 @@ public final class PlacementCodec {
               yield new Split(id, has ? at : null);
             }
             case 9 -> new Merge(readId(in), readId(in));
-            case 10 -> new ReportSeal(readId(in), in.readLong());
+            case 10 -> {
+              SegmentId id = readId(in);
+              long end = in.readLong();
+              // Format 1 could not record an empty segment's end: -1 was a no-op then, and a log
+              // replayed now must give the same state, so it stays one (refused, no record).
+              yield new ReportSeal(id, format == 1 && end == -1 ? Segment.FINAL_UNKNOWN : end);
+            }
             case 11 -> new Compact(readIds(in), in.readLong());
             default -> throw new IllegalArgumentException("unknown placement command tag " + tag);
           };

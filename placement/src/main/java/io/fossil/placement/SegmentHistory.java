@@ -26,7 +26,10 @@ public final class SegmentHistory {
   /** Where a stored segment's events are: the segment that shows them, and the offset there. */
   private record Stored(Segment in, long offset) {}
 
-  private static volatile SegmentHistory last;
+  /** The last few built, by view identity: nodes in one JVM each ask for their own view. */
+  private static final SegmentHistory[] RECENT = new SegmentHistory[8];
+
+  private static int next;
 
   private final PlacementView view;
   private final Map<Long, Segment> live = new HashMap<>();
@@ -48,10 +51,17 @@ public final class SegmentHistory {
 
   /** The history of {@code view}. */
   public static SegmentHistory of(PlacementView view) {
-    SegmentHistory h = last;
-    if (h == null || h.view != view) {
-      h = new SegmentHistory(view);
-      last = h;
+    synchronized (RECENT) {
+      for (SegmentHistory h : RECENT) {
+        if (h != null && h.view == view) {
+          return h;
+        }
+      }
+    }
+    SegmentHistory h = new SegmentHistory(view);
+    synchronized (RECENT) {
+      RECENT[next] = h;
+      next = (next + 1) % RECENT.length;
     }
     return h;
   }
@@ -130,7 +140,16 @@ public final class SegmentHistory {
       if (r != null) {
         // -1 ("nothing read here yet") lands just before its range: everything before it is read.
         Segment.Translation x = r.translation();
-        t = new Cursor.Entry(r.into().id(), x.offset() + Math.min(e.counter(), x.lastCounter()));
+        if (e.counter() > x.lastCounter()) {
+          throw new InvalidCursorException(
+              "is at counter "
+                  + e.counter()
+                  + " of segment "
+                  + e.segment()
+                  + ", which ended at "
+                  + x.lastCounter());
+        }
+        t = new Cursor.Entry(r.into().id(), x.offset() + e.counter());
         changed = true;
       }
       out.merge(t.segment().seq(), t, (a, b) -> a.counter() >= b.counter() ? a : b);

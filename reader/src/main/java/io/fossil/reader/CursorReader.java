@@ -153,6 +153,18 @@ public final class CursorReader {
   }
 
   /**
+   * Whether a position names a segment newer than {@code view} knows, or a counter past the end it
+   * gives a sealed segment (a newer view may have compacted it): wait for a newer view.
+   */
+  public static boolean isAhead(PlacementView view, GlobalPosition p) {
+    if (p.segment().seq() >= view.nextSeq()) {
+      return true;
+    }
+    Segment s = SegmentHistory.of(view).segment(p.segment().seq()).orElse(null);
+    return s != null && !s.isOpen() && s.finalKnown() && p.counter() > s.finalCounter();
+  }
+
+  /**
    * Reads up to {@code limit} selected events after {@code from}.
    *
    * @param cursorPerEvent whether each event carries the cursor just after it (live tails)
@@ -162,7 +174,12 @@ public final class CursorReader {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
     }
-    Cursor resolved = SegmentHistory.of(view).translate(from);
+    Cursor resolved;
+    try {
+      resolved = SegmentHistory.of(view).translate(from);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e); // expired or invalid: callers map it
+    }
     return new Walk(view, resolved, selection, limit, cursorPerEvent, false).run();
   }
 
@@ -367,7 +384,12 @@ public final class CursorReader {
                 chunk,
                 false)
             .thenApply(
-                page -> new Chunk(page.entries(), part.offset(), later || page.rest().isPresent()));
+                // A part that yields nothing short of its end is a short read, not a step on.
+                page ->
+                    new Chunk(
+                        page.entries(),
+                        part.offset(),
+                        page.rest().isPresent() || later && !page.entries().isEmpty()));
       }
       OptionalLong end = finals.getOrDefault(seq, OptionalLong.empty());
       byte[] startKey = EventLayout.eventKey(seq, next);

@@ -207,12 +207,9 @@ final class ConsumersApi {
           ProblemType.INVALID_PARAMETER,
           "position is required: the globalPosition of an append (seq:first-last@counter)");
     }
-    GlobalPosition position;
+    GlobalPosition parsed;
     try {
-      // One from before a compaction is checked in today's segments (ADR 0021).
-      position = SegmentHistory.of(node.view()).translate(GlobalPosition.parse(text));
-    } catch (ExpiredPositionException e) {
-      throw EventsApi.expired(e);
+      parsed = GlobalPosition.parse(text);
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
     }
@@ -225,10 +222,38 @@ final class ConsumersApi {
     // Answer a second before the server would close the connection as idle.
     long idle = options.idleTimeout().toMillis();
     long wait = idle > 1_000 ? Math.min(timeout, idle - 1_000) : timeout;
+    long deadline = System.nanoTime() + options.catchUpWait().toNanos();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ConsumerCursors.WaitResult>>
+        waiting = new java.util.concurrent.atomic.AtomicReference<>();
+    // A position from a node that has seen a compaction this one has not is checked only once
+    // this node knows it too (ADR 21); then in today's segments.
     CompletableFuture<ConsumerCursors.WaitResult> result =
-        node.consumers().await(name, position, Duration.ofMillis(wait));
+        EventsApi.catchUp(node, node.view(), v -> CursorReader.isAhead(v, parsed), deadline)
+            .thenCompose(
+                v -> {
+                  GlobalPosition position;
+                  try {
+                    position = SegmentHistory.of(v).translate(parsed);
+                  } catch (ExpiredPositionException e) {
+                    throw EventsApi.expired(e);
+                  } catch (IllegalArgumentException e) {
+                    throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
+                  }
+                  CompletableFuture<ConsumerCursors.WaitResult> w =
+                      node.consumers().await(name, position, Duration.ofMillis(wait));
+                  waiting.set(w);
+                  return w;
+                });
     // A client that leaves ends its wait.
-    ctx.response().closeHandler(v -> result.cancel(false));
+    ctx.response()
+        .closeHandler(
+            v -> {
+              result.cancel(false);
+              CompletableFuture<ConsumerCursors.WaitResult> w = waiting.get();
+              if (w != null) {
+                w.cancel(false);
+              }
+            });
     result
         .thenApply(
             r ->

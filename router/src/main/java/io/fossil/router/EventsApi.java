@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Reads across streams (ADR 0016): {@code GET /events} pages through a cursor, {@code GET
@@ -143,16 +144,32 @@ final class EventsApi {
    */
   private CompletableFuture<PlacementView> catchUp(
       PlacementView view, Cursor cursor, long deadline) {
+    return catchUp(node, view, v -> CursorReader.isAhead(v, cursor), deadline);
+  }
+
+  /**
+   * Waits, up to the deadline, for a view of which {@code ahead} is false (the client's position or
+   * cursor came from a node that knows more), and completes with the newest view it got.
+   */
+  static CompletableFuture<PlacementView> catchUp(
+      NodeServices node, PlacementView view, Predicate<PlacementView> ahead, long deadline) {
     long left = deadline - System.nanoTime();
-    if (!CursorReader.isAhead(view, cursor) || left <= 0) {
+    if (!ahead.test(view) || left <= 0) {
       return CompletableFuture.completedFuture(view);
     }
     return node.awaitView(view.version(), Duration.ofNanos(left))
         .thenCompose(
             v ->
                 v.version() > view.version()
-                    ? catchUp(v, cursor, deadline)
+                    ? catchUp(node, v, ahead, deadline)
                     : CompletableFuture.completedFuture(v));
+  }
+
+  /** Whether a parsed position or cursor names more than {@code view} knows. */
+  static boolean isAhead(PlacementView view, Object positionOrCursor) {
+    return positionOrCursor instanceof GlobalPosition p
+        ? CursorReader.isAhead(view, p)
+        : CursorReader.isAhead(view, (Cursor) positionOrCursor);
   }
 
   private static Problem invalidCursor(InvalidCursorException e) {
@@ -359,30 +376,45 @@ final class EventsApi {
     HttpApi.allowParams(ctx, Set.of("a", "b"));
     String a = required(ctx, "a");
     String b = required(ctx, "b");
-    Positions.Order order;
+    Object x;
+    Object y;
     try {
-      SegmentHistory history = SegmentHistory.of(node.view());
-      order = Positions.compare(translate(history, a), translate(history, b));
+      x = Positions.parse(a);
+      y = Positions.parse(b);
     } catch (InvalidCursorException e) {
       throw invalidCursor(e);
-    } catch (ExpiredPositionException e) {
-      throw expired(e);
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, e.getMessage());
     }
-    String result = order.name().toLowerCase(Locale.ROOT);
-    HttpApi.send(
-        ctx.response(),
-        HttpApi.Answer.json(
-            200,
-            g -> {
-              g.writeStartObject();
-              g.writeStringField("a", a);
-              g.writeStringField("b", b);
-              g.writeStringField("order", result);
-              g.writeEndObject();
-            }),
-        null);
+    long deadline = System.nanoTime() + options.catchUpWait().toNanos();
+    // Both are read in the newest segments this node can learn of (ADR 21): a position from a
+    // node that has seen a compaction this one has not would otherwise compare wrongly.
+    catchUp(node, node.view(), v -> isAhead(v, x) || isAhead(v, y), deadline)
+        .thenApply(
+            view -> {
+              Positions.Order order;
+              try {
+                SegmentHistory history = SegmentHistory.of(view);
+                order = Positions.compare(translate(history, a), translate(history, b));
+              } catch (InvalidCursorException e) {
+                throw invalidCursor(e);
+              } catch (ExpiredPositionException e) {
+                throw expired(e);
+              } catch (IllegalArgumentException e) {
+                throw new Problem(ProblemType.INVALID_PARAMETER, e.getMessage());
+              }
+              String result = order.name().toLowerCase(Locale.ROOT);
+              return HttpApi.Answer.json(
+                  200,
+                  g -> {
+                    g.writeStartObject();
+                    g.writeStringField("a", a);
+                    g.writeStringField("b", b);
+                    g.writeStringField("order", result);
+                    g.writeEndObject();
+                  });
+            })
+        .whenComplete((answer, error) -> HttpApi.send(ctx.response(), answer, unwrap(error)));
   }
 
   /**

@@ -132,7 +132,7 @@ final class NodeCommand implements Callable<Integer> {
     Compactor.Options compaction =
         new Compactor.Options(
             parseDuration(compactionInterval, "--compaction-interval", true),
-            parseDuration(compactionGrace, "--compaction-grace", true),
+            parseDuration(compactionGrace, "--compaction-grace"),
             Compactor.Options.DEFAULTS.maxRunsPerPass(),
             Compactor.Options.DEFAULTS.maxSegmentsPerRun());
     if (store.startsWith("rocksdb:") && (voterMap.size() > 1 || !voterMap.containsKey(nodeId))) {
