@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.KvLimitExceededException;
-import io.fossil.kv.KvLimits;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
-import io.fossil.kv.ScanPage;
 import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
+import io.fossil.kv.tck.ForwardingKvStore;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.SegmentId;
@@ -194,7 +193,7 @@ class ConsumerCursorsTest {
   @Test
   void aWaitOnAStoreThatNeverAnswersFailsAtItsTimeout() throws Exception {
     KvStore silent =
-        new DelegatingStore(store) {
+        new ForwardingKvStore(store) {
           @Override
           public CompletableFuture<Optional<byte[]>> get(byte[] key) {
             return new CompletableFuture<>();
@@ -281,7 +280,7 @@ class ConsumerCursorsTest {
   void anUnknownOutcomeIsSettledByReadingBack() throws Exception {
     // The write applies but the store cannot confirm it: a read shows it did.
     KvStore appliedButUnknown =
-        new DelegatingStore(store) {
+        new ForwardingKvStore(store) {
           @Override
           public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
             return super.write(batch).thenApply(o -> new WriteOutcome.Unknown("timed out", null));
@@ -289,7 +288,7 @@ class ConsumerCursorsTest {
         };
     // The write does not apply (yet): it stays unknown.
     KvStore lostAndUnknown =
-        new DelegatingStore(store) {
+        new ForwardingKvStore(store) {
           @Override
           public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
             return CompletableFuture.completedFuture(new WriteOutcome.Unknown("timed out", null));
@@ -333,37 +332,5 @@ class ConsumerCursorsTest {
     assertThat(all.contains(ConsumerCursors.key("view"))).isTrue();
     assertThat(all.contains(TupleKey.of("str", "view", 0L))).isFalse();
     assertThat(all.contains(TupleKey.of("cursor", "view"))).isFalse();
-  }
-
-  /** Forwards everything to a real store; tests override what they break. */
-  static class DelegatingStore implements KvStore {
-    private final KvStore delegate;
-
-    DelegatingStore(KvStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public CompletableFuture<Optional<byte[]>> get(byte[] key) {
-      return delegate.get(key);
-    }
-
-    @Override
-    public CompletableFuture<ScanPage> scan(KeyRange range, int limit, boolean reverse) {
-      return delegate.scan(range, limit, reverse);
-    }
-
-    @Override
-    public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
-      return delegate.write(batch);
-    }
-
-    @Override
-    public KvLimits limits() {
-      return delegate.limits();
-    }
-
-    @Override
-    public void close() {}
   }
 }
