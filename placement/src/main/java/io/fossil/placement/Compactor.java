@@ -87,10 +87,6 @@ public final class Compactor {
     this.rewriteCursors = rewriteCursors;
   }
 
-  public Options options() {
-    return options;
-  }
-
   /** Runs compacted since this node started. */
   public long runsCompacted() {
     return runsCompacted.get();

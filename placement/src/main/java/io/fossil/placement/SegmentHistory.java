@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -75,11 +74,6 @@ public final class SegmentHistory {
     return Optional.ofNullable(live.get(seq));
   }
 
-  /** The retired segment with this sequence, if compaction retired it. */
-  public Optional<Retired> retired(long seq) {
-    return Optional.ofNullable(retired.get(seq));
-  }
-
   /** Number of segments compaction retired into the segments of this view. */
   public int retiredCount() {
     return retired.size();
@@ -111,17 +105,20 @@ public final class SegmentHistory {
     if (r == null) {
       return p;
     }
+    return new GlobalPosition(r.into().id(), counterIn(r, p.segment(), p.counter()));
+  }
+
+  /**
+   * Where counter {@code counter} of retired segment {@code id} is in the segment that took it; -1
+   * ("nothing read here yet") lands just before its range, meaning everything before is read.
+   */
+  private static long counterIn(Retired r, SegmentId id, long counter) {
     Segment.Translation t = r.translation();
-    if (p.counter() > t.lastCounter()) {
+    if (counter > t.lastCounter()) {
       throw new InvalidCursorException(
-          "is at counter "
-              + p.counter()
-              + " of segment "
-              + p.segment()
-              + ", which ended at "
-              + t.lastCounter());
+          "is at counter " + counter + " of segment " + id + ", which ended at " + t.lastCounter());
     }
-    return new GlobalPosition(r.into().id(), t.offset() + p.counter());
+    return t.offset() + counter;
   }
 
   /**
@@ -138,18 +135,7 @@ public final class SegmentHistory {
       Cursor.Entry t = e;
       Retired r = retiredMatching(e.segment());
       if (r != null) {
-        // -1 ("nothing read here yet") lands just before its range: everything before it is read.
-        Segment.Translation x = r.translation();
-        if (e.counter() > x.lastCounter()) {
-          throw new InvalidCursorException(
-              "is at counter "
-                  + e.counter()
-                  + " of segment "
-                  + e.segment()
-                  + ", which ended at "
-                  + x.lastCounter());
-        }
-        t = new Cursor.Entry(r.into().id(), x.offset() + e.counter());
+        t = new Cursor.Entry(r.into().id(), counterIn(r, e.segment(), e.counter()));
         changed = true;
       }
       out.merge(t.segment().seq(), t, (a, b) -> a.counter() >= b.counter() ? a : b);
@@ -158,16 +144,6 @@ public final class SegmentHistory {
       return cursor;
     }
     return new Cursor(cursor.clusterTag(), cursor.selectionTag(), new ArrayList<>(out.values()));
-  }
-
-  /** Whether any entry of {@code cursor} names a retired segment. */
-  public boolean namesRetired(Cursor cursor) {
-    for (Cursor.Entry e : cursor.entries()) {
-      if (retired.containsKey(e.segment().seq())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private Retired retiredMatching(SegmentId id) {
@@ -186,12 +162,5 @@ public final class SegmentHistory {
               + " and have expired: start again from a newer cursor");
     }
     return r;
-  }
-
-  /** The retired segments' ids, for reports. */
-  public List<SegmentId> retiredIds() {
-    List<SegmentId> out = new ArrayList<>();
-    retired.values().forEach(r -> out.add(r.translation().from()));
-    return out;
   }
 }

@@ -139,17 +139,7 @@ public final class CursorReader {
    * for a newer view.
    */
   public static boolean isAhead(PlacementView view, Cursor cursor) {
-    SegmentHistory history = SegmentHistory.of(view);
-    for (Cursor.Entry e : cursor.entries()) {
-      if (e.segment().seq() >= view.nextSeq()) {
-        return true;
-      }
-      Segment s = history.segment(e.segment().seq()).orElse(null);
-      if (s != null && !s.isOpen() && s.finalKnown() && e.counter() > s.finalCounter()) {
-        return true;
-      }
-    }
-    return false;
+    return cursor.entries().stream().anyMatch(e -> isAhead(view, e.segment(), e.counter()));
   }
 
   /**
@@ -157,11 +147,15 @@ public final class CursorReader {
    * gives a sealed segment (a newer view may have compacted it): wait for a newer view.
    */
   public static boolean isAhead(PlacementView view, GlobalPosition p) {
-    if (p.segment().seq() >= view.nextSeq()) {
+    return isAhead(view, p.segment(), p.counter());
+  }
+
+  private static boolean isAhead(PlacementView view, SegmentId segment, long counter) {
+    if (segment.seq() >= view.nextSeq()) {
       return true;
     }
-    Segment s = SegmentHistory.of(view).segment(p.segment().seq()).orElse(null);
-    return s != null && !s.isOpen() && s.finalKnown() && p.counter() > s.finalCounter();
+    Segment s = SegmentHistory.of(view).segment(segment.seq()).orElse(null);
+    return s != null && !s.isOpen() && s.finalKnown() && counter > s.finalCounter();
   }
 
   /**
