@@ -3,6 +3,7 @@ package io.fossil.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.Segment;
@@ -58,7 +59,8 @@ final class ReaderBench implements Callable<Integer> {
       defaultValue = "segments:1,segments:32,segments:256,history:100,history:1000",
       description =
           "segments:K (a ring of K, no history), history:H (one segment moved H times) or"
-              + " compacted:H (the same history, compacted before the reads).")
+              + " compacted:H[:S] (the same history, compacted before the reads, the pass"
+              + " throttled to share S of the time; default: the node's default).")
   List<String> cells;
 
   @Option(names = "--reps", defaultValue = "3", description = "Repetitions of each read.")
@@ -104,7 +106,9 @@ final class ReaderBench implements Callable<Integer> {
         String[] kv = cell.split(":");
         int segments = kv[0].equals("segments") ? Integer.parseInt(kv[1]) : 1;
         int history = kv[0].equals("segments") ? 0 : Integer.parseInt(kv[1]);
-        runCell(cell, segments, history, kv[0].equals("compacted"));
+        double share =
+            kv.length > 2 ? Double.parseDouble(kv[2]) : Compactor.Options.DEFAULTS.share();
+        runCell(cell, segments, history, kv[0].equals("compacted"), share);
       }
       System.out.println();
       notes.forEach(System.out::println);
@@ -117,9 +121,18 @@ final class ReaderBench implements Callable<Integer> {
 
   private final List<String> notes = new ArrayList<>();
 
-  private void runCell(String name, int segments, int history, boolean compact) throws Exception {
+  private void runCell(String name, int segments, int history, boolean compact, double share)
+      throws Exception {
     Path dir = Files.createTempDirectory("fossil-reader-bench");
-    try (DevCluster cluster = start(dir, 1, segments, null)) {
+    Compactor.Options defaults = Compactor.Options.DEFAULTS;
+    Compactor.Options compaction =
+        new Compactor.Options(
+            defaults.interval(),
+            defaults.translationGrace(),
+            defaults.maxRunsPerPass(),
+            defaults.maxSegmentsPerRun(),
+            share);
+    try (DevCluster cluster = start(dir, 1, segments, null, compaction)) {
       Node node = cluster.nodes().get(0);
       String url = cluster.urls().get(0);
       populate(node, url, history);
@@ -218,6 +231,12 @@ final class ReaderBench implements Callable<Integer> {
   // ------------------------------------------------------------------ data
 
   private DevCluster start(Path dir, int nodes, int segments, String storeUri) throws Exception {
+    return start(dir, nodes, segments, storeUri, Compactor.Options.DEFAULTS);
+  }
+
+  private DevCluster start(
+      Path dir, int nodes, int segments, String storeUri, Compactor.Options compaction)
+      throws Exception {
     DevCluster cluster =
         DevCluster.start(
             new DevCluster.Options(
@@ -229,7 +248,8 @@ final class ReaderBench implements Callable<Integer> {
                 segments,
                 Duration.ofSeconds(10),
                 false,
-                storeUri),
+                storeUri,
+                compaction),
             Duration.ofSeconds(60));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!cluster.nodes().stream().allMatch(n -> n.notReadyReason() == null)) {
@@ -276,8 +296,8 @@ final class ReaderBench implements Callable<Integer> {
 
   /**
    * Runs one compaction pass while 32 appends are kept in flight to other streams, and compares the
-   * append rate during the pass with the rate in the 3 s before it (and reports the pass's own
-   * rate). Appends go over HTTP to the same node.
+   * append rate during the pass with the rates in windows of the same length just before and just
+   * after it (and reports the pass's own rate). Appends go over HTTP to the same node.
    */
   private int compactUnderLoad(String name, Node node, String url) throws Exception {
     long eventsCompacted =
@@ -290,7 +310,7 @@ final class ReaderBench implements Callable<Integer> {
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
-    Semaphore window = new Semaphore(32);
+    Semaphore inFlight = new Semaphore(32);
     java.util.concurrent.atomic.AtomicInteger failed =
         new java.util.concurrent.atomic.AtomicInteger();
     Thread load =
@@ -299,7 +319,7 @@ final class ReaderBench implements Callable<Integer> {
               SplittableRandom random = new SplittableRandom(7);
               int i = 0;
               while (!stop.get()) {
-                window.acquireUninterruptibly();
+                inFlight.acquireUninterruptibly();
                 post(url + "/streams/load-" + random.nextInt(1_000), batch(1, i++))
                     .whenComplete(
                         (r, e) -> {
@@ -308,53 +328,58 @@ final class ReaderBench implements Callable<Integer> {
                           } else {
                             failed.incrementAndGet();
                           }
-                          window.release();
+                          inFlight.release();
                         });
               }
             },
             "compaction-load");
     load.start();
-    Thread.sleep(2_000); // warm-up of the load
-    long before = System.nanoTime();
-    Thread.sleep(3_000);
+    Thread.sleep(3_000); // warm-up of the load
     long t0 = System.nanoTime();
-    io.fossil.placement.Compactor.Report report = node.compact().get(60, TimeUnit.SECONDS);
+    Compactor.Report report = node.compact().get(60, TimeUnit.SECONDS);
     long t1 = System.nanoTime();
-    // Keep 1 s of load from the pass's start, so a short pass has a window to count.
-    Thread.sleep(Math.max(0, 1_000 - (t1 - t0) / 1_000_000));
-    long t2 = t0 + TimeUnit.SECONDS.toNanos(1);
+    // Compare the pass with windows of the same length just before and just after it, so a slow
+    // drift of the shared machine's speed does not count as the pass's cost (at least 200 ms each,
+    // or a short pass would have too few appends to count).
+    long span = Math.max(t1 - t0, TimeUnit.MILLISECONDS.toNanos(200));
+    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(span) + 1);
     stop.set(true);
     load.join();
-    window.acquire(32);
-    long inBefore = acked.stream().filter(t -> t >= before && t < t0).count();
-    long inPass = acked.stream().filter(t -> t >= t0 && t < t2).count();
-    long inPassItself = acked.stream().filter(t -> t >= t0 && t < t1).count();
-    double rateBefore = inBefore / ((t0 - before) / 1e9);
-    double rateDuring = inPass / ((t2 - t0) / 1e9);
-    double rateInPass = inPassItself / ((t1 - t0) / 1e9);
+    inFlight.acquire(32);
+    double rateBefore = rate(acked, t0 - span, t0);
+    double rateInPass = rate(acked, t0, t1);
+    double rateAfter = rate(acked, t1, t1 + span);
+    double rateAround = (rateBefore + rateAfter) / 2;
     double passSeconds = (t1 - t0) / 1e9;
     notes.add(
         String.format(
             Locale.ROOT,
-            "- %s: one pass compacted %d sealed segments (%d retired, %,d events) in %.1f ms"
-                + " (%,.0f segments/s, %,.0f events/s); appends (1 event, 32 in flight, HTTP)"
-                + " %,.0f/s in the 3 s before, %,.0f/s in the 1 s from the pass's start (ratio"
-                + " %.2f), %,.0f/s during the pass itself (ratio %.2f)",
+            "- %s: one pass compacted %d sealed segments (%d retired, %,d events) in %.1f ms,"
+                + " %.1f ms of it paused by the throttle (%,.0f segments/s, %,.0f events/s); appends"
+                + " (1 event, 32 in flight, HTTP) %,.0f/s during the pass, %,.0f/s in the %.0f ms"
+                + " before and %,.0f/s in the %.0f ms after: ratio %.2f",
             name,
             sealedBefore,
             report.segmentsRetired(),
             eventsCompacted,
             passSeconds * 1e3,
+            report.throttled().toNanos() / 1e6,
             report.segmentsRetired() / passSeconds,
             eventsCompacted / passSeconds,
-            rateBefore,
-            rateDuring,
-            rateDuring / rateBefore,
             rateInPass,
-            rateInPass / rateBefore));
+            rateBefore,
+            span / 1e6,
+            rateAfter,
+            span / 1e6,
+            rateInPass / rateAround));
     check(report.segmentsRetired() > 0, "nothing was compacted: " + report);
     check(failed.get() == 0, failed.get() + " appends failed while compacting");
     return acked.size();
+  }
+
+  /** Acknowledgements per second in {@code [from, to)}. */
+  private static double rate(java.util.Collection<Long> acked, long from, long to) {
+    return acked.stream().filter(t -> t >= from && t < to).count() / ((to - from) / 1e9);
   }
 
   private void moveEverything(Node node) throws Exception {

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -23,6 +25,12 @@ import java.util.function.UnaryOperator;
  * built from a stale view is refused by the state machine (its run no longer exists), so two
  * compactors racing across a leader change cannot interleave. Stored cursors not yet rewritten are
  * translated when read, for the grace period. One pass runs at a time per compactor.
+ *
+ * <p>A pass is throttled to a share of the node's time ({@link Options#share}): every command makes
+ * each node apply it and rebuild its view on the cores that also serve appends, so after a command
+ * that kept the pass busy for {@code t}, the next one waits {@code t * (1 - share) / share}. Long
+ * runs are compacted in steps of {@link Options#maxSegmentsPerRun}, so the busy spells stay short
+ * and the pauses between them give the appenders their share back.
  */
 public final class Compactor {
 
@@ -30,14 +38,20 @@ public final class Compactor {
    * @param interval how often the placement leader runs a pass (zero: never on its own)
    * @param translationGrace how long cursors and positions naming retired segments keep working
    * @param maxRunsPerPass compaction commands one pass may send, to bound its placement traffic
-   * @param maxSegmentsPerRun members per command, so a command stays a small Raft entry; a longer
-   *     run is compacted in steps, each extending the compacted segment
+   * @param maxSegmentsPerRun members per command, so a command stays a small Raft entry and a short
+   *     busy spell; a longer run is compacted in steps, each extending the compacted segment
+   * @param share the largest fraction of the time a pass spends busy with its commands, in (0, 1];
+   *     1 sends them back to back
    */
   public record Options(
-      Duration interval, Duration translationGrace, int maxRunsPerPass, int maxSegmentsPerRun) {
+      Duration interval,
+      Duration translationGrace,
+      int maxRunsPerPass,
+      int maxSegmentsPerRun,
+      double share) {
 
     public static final Options DEFAULTS =
-        new Options(Duration.ofMinutes(5), Duration.ofDays(7), 64, 1_000);
+        new Options(Duration.ofMinutes(5), Duration.ofDays(7), 64, 100, 0.1);
 
     public Options {
       if (interval.isNegative() || translationGrace.isNegative()) {
@@ -47,6 +61,17 @@ public final class Compactor {
         throw new IllegalArgumentException(
             "a compaction pass needs at least 1 run of at least 2 segments");
       }
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException(
+            "the compaction share must be above 0 and at most 1, not " + share);
+      }
+    }
+
+    /** How long to wait after a command that kept the pass busy for {@code busy}. */
+    Duration pauseAfter(Duration busy) {
+      return share >= 1
+          ? Duration.ZERO
+          : Duration.ofNanos((long) (busy.toNanos() * (1 - share) / share));
     }
   }
 
@@ -57,7 +82,8 @@ public final class Compactor {
       List<String> refused,
       int cursorsRewritten,
       boolean more,
-      Duration took) {}
+      Duration took,
+      Duration throttled) {}
 
   private final Options options;
   private final Supplier<PlacementView> view;
@@ -128,7 +154,8 @@ public final class Compactor {
                               List.copyOf(pass.refused),
                               n,
                               pass.more,
-                              Duration.ofNanos(System.nanoTime() - started));
+                              Duration.ofNanos(System.nanoTime() - started),
+                              Duration.ofNanos(pass.throttledNanos));
                         }))
         .whenComplete((r, e) -> running.set(false));
   }
@@ -140,6 +167,7 @@ public final class Compactor {
     int retired;
     int commands;
     boolean more;
+    long throttledNanos;
 
     CompletableFuture<PlacementView> next(PlacementView v) {
       List<List<SegmentId>> runs = Compaction.runs(v.segments());
@@ -153,16 +181,19 @@ public final class Compactor {
       List<SegmentId> all = runs.get(0);
       List<SegmentId> run = all.subList(0, Math.min(all.size(), options.maxSegmentsPerRun()));
       commands++;
+      long sent = System.nanoTime();
       return submit
           .apply(new PlacementCommand.Compact(run, options.translationGrace().toMillis()))
           .thenCompose(
               reply -> {
                 if (reply instanceof PlacementReply.Changed c) {
-                  compacted.add(run.get(0));
+                  if (!compacted.contains(run.get(0))) {
+                    compacted.add(run.get(0)); // a long run is compacted in several steps
+                  }
                   retired += run.size() - 1;
                   runsCompacted.incrementAndGet();
                   segmentsRetired.addAndGet(run.size() - 1);
-                  return awaitVersion.apply(c.version()).thenCompose(this::next);
+                  return awaitVersion.apply(c.version()).thenCompose(after -> paced(sent, after));
                 }
                 if (reply instanceof PlacementReply.Rejected r) {
                   // Planned on a view that was already stale: another compactor got there first.
@@ -170,6 +201,20 @@ public final class Compactor {
                 }
                 return CompletableFuture.completedFuture(v);
               });
+    }
+
+    /** The next step, after the pause that keeps this pass within its share. */
+    private CompletableFuture<PlacementView> paced(long sent, PlacementView after) {
+      if (commands >= options.maxRunsPerPass() || Compaction.runs(after.segments()).isEmpty()) {
+        return next(after); // no further command in this pass: nothing to make room for
+      }
+      Duration pause = options.pauseAfter(Duration.ofNanos(System.nanoTime() - sent));
+      if (pause.isZero()) {
+        return next(after);
+      }
+      throttledNanos += pause.toNanos();
+      Executor later = CompletableFuture.delayedExecutor(pause.toNanos(), TimeUnit.NANOSECONDS);
+      return CompletableFuture.supplyAsync(view::get, later).thenCompose(this::next);
     }
   }
 }

@@ -671,6 +671,7 @@ public final class HttpApi {
                     g.writeNumberField("cursorsRewritten", report.cursorsRewritten());
                     g.writeBooleanField("more", report.more());
                     g.writeNumberField("tookMillis", report.took().toMillis());
+                    g.writeNumberField("throttledMillis", report.throttled().toMillis());
                     g.writeEndObject();
                   });
             })

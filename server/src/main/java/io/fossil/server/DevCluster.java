@@ -26,6 +26,7 @@ public final class DevCluster implements AutoCloseable {
 
   /**
    * @param store the storage URI; null means {@code rocksdb:<data>/store}
+   * @param compaction every node's compaction options
    */
   public record Options(
       Path data,
@@ -36,7 +37,32 @@ public final class DevCluster implements AutoCloseable {
       int ringSegments,
       Duration lease,
       boolean forward,
-      String store) {
+      String store,
+      Compactor.Options compaction) {
+
+    /** With the default compaction options. */
+    public Options(
+        Path data,
+        String host,
+        int httpPort,
+        int raftPort,
+        int nodes,
+        int ringSegments,
+        Duration lease,
+        boolean forward,
+        String store) {
+      this(
+          data,
+          host,
+          httpPort,
+          raftPort,
+          nodes,
+          ringSegments,
+          lease,
+          forward,
+          store,
+          Compactor.Options.DEFAULTS);
+    }
 
     public static Options defaults(Path data) {
       return new Options(data, "127.0.0.1", 8081, 7081, 3, 32, Duration.ofSeconds(10), false, null);
@@ -88,7 +114,7 @@ public final class DevCluster implements AutoCloseable {
                     placement,
                     SegmentAppender.Config.DEFAULT,
                     timeout,
-                    Compactor.Options.DEFAULTS),
+                    options.compaction()),
                 store,
                 cluster.vertx);
         cluster.nodes.add(node);

@@ -567,11 +567,12 @@ public final class Node implements NodeServices, AutoCloseable {
               } else if (!report.compacted().isEmpty() || report.cursorsRewritten() > 0) {
                 LOG.info(
                     "compaction: {} runs, {} segments retired, {} stored cursors rewritten in {}"
-                        + " ms{}",
+                        + " ms ({} ms of it paused to stay within its share){}",
                     report.compacted().size(),
                     report.segmentsRetired(),
                     report.cursorsRewritten(),
                     report.took().toMillis(),
+                    report.throttled().toMillis(),
                     report.more() ? "; more next pass" : "");
               }
             });

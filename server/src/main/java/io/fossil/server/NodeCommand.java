@@ -115,6 +115,13 @@ final class NodeCommand implements Callable<Integer> {
               + " get 410 (default: ${DEFAULT-VALUE})")
   String compactionGrace = "7d";
 
+  @Option(
+      names = "--compaction-share",
+      description =
+          "the largest fraction of the time a compaction pass keeps the cluster busy; it waits"
+              + " between its steps to stay below it (0 < share <= 1, default: ${DEFAULT-VALUE})")
+  double compactionShare = Compactor.Options.DEFAULTS.share();
+
   @Option(names = "--config", description = "properties file with defaults for these options")
   Path config;
 
@@ -129,12 +136,19 @@ final class NodeCommand implements Callable<Integer> {
     Map<String, String> voterMap = parseVoters();
     Duration leaseLength = parseDuration(lease, "--lease");
     Duration leaveWait = parseDuration(leaveTimeout, "--leave-timeout");
+    if (!(compactionShare > 0 && compactionShare <= 1)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--compaction-share must be above 0 and at most 1 (a fraction of the time), not "
+              + compactionShare);
+    }
     Compactor.Options compaction =
         new Compactor.Options(
             parseDuration(compactionInterval, "--compaction-interval", true),
             parseDuration(compactionGrace, "--compaction-grace"),
             Compactor.Options.DEFAULTS.maxRunsPerPass(),
-            Compactor.Options.DEFAULTS.maxSegmentsPerRun());
+            Compactor.Options.DEFAULTS.maxSegmentsPerRun(),
+            compactionShare);
     if (store.startsWith("rocksdb:") && (voterMap.size() > 1 || !voterMap.containsKey(nodeId))) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
