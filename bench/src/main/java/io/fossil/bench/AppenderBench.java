@@ -1,6 +1,7 @@
 package io.fossil.bench;
 
 import io.fossil.kv.KvStore;
+import io.fossil.kv.rocksdb.RocksDbKvStore;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
 import io.fossil.owner.ProposedEvent;
@@ -16,6 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +55,13 @@ final class AppenderBench implements Callable<Integer> {
   @Option(names = "--mode", split = ",", defaultValue = "warm,cold", description = "warm, cold.")
   List<String> modes;
 
+  @Option(
+      names = "--settle",
+      description =
+          "On rocksdb:, after priming, wait (up to 10 min) until RocksDB has no flush or compaction"
+              + " pending or running, so the cell measures the stream count, not the bulk load.")
+  boolean settle;
+
   private long nextSeq = System.currentTimeMillis() * 1000;
 
   @Override
@@ -70,6 +81,8 @@ final class AppenderBench implements Callable<Integer> {
           }
         }
       }
+      System.out.println();
+      notes.forEach(System.out::println);
     }
     return 0;
   }
@@ -92,6 +105,12 @@ final class AppenderBench implements Callable<Integer> {
     if (mode.equals("warm")) {
       prime(appender, prefix, streamCount);
     }
+    RocksDbKvStore rocks = kv instanceof RocksDbKvStore r ? r : null;
+    if (rocks != null && settle) {
+      settle(rocks);
+    }
+    double stallBefore = rocks == null ? 0 : stallSeconds(rocks);
+    String pendingBefore = rocks == null ? "" : pendingCompactionMiB(rocks);
     Recorder latency = new Recorder(3);
     AtomicLong done = new AtomicLong();
     AtomicLong failures = new AtomicLong();
@@ -117,6 +136,25 @@ final class AppenderBench implements Callable<Integer> {
       f.get(60, TimeUnit.SECONDS);
     }
     appender.close();
+    if (rocks != null) {
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "- %s, %,d streams, %d clients: RocksDB write stalls %.2f s of the %.0f s measured;"
+                  + " compaction debt %s MiB at the start, %s at the end; block cache %s MiB",
+              mode,
+              streamCount,
+              clientCount,
+              stallSeconds(rocks) - stallBefore,
+              elapsed / 1e9,
+              pendingBefore,
+              pendingCompactionMiB(rocks),
+              rocks
+                  .property("rocksdb.block-cache-usage")
+                  .map(b -> Long.parseLong(b) >> 20)
+                  .map(String::valueOf)
+                  .orElse("?")));
+    }
     System.out.printf(
         Locale.ROOT,
         "| %s | %s | %d | %,.0f | %.2f | %.2f |%s%n",
@@ -127,6 +165,61 @@ final class AppenderBench implements Callable<Integer> {
         h.getValueAtPercentile(50) / 1000.0,
         h.getValueAtPercentile(99) / 1000.0,
         failures.get() > 0 ? " " + failures.get() + " unexpected results" : "");
+  }
+
+  private final List<String> notes = new ArrayList<>();
+
+  /** Waits until RocksDB has no flush or compaction pending or running, printing progress. */
+  private static void settle(RocksDbKvStore rocks) throws InterruptedException {
+    long started = System.nanoTime();
+    long deadline = started + TimeUnit.MINUTES.toNanos(10);
+    long lastReport = started;
+    while (System.nanoTime() < deadline) {
+      boolean busy =
+          Stream.of(
+                  "rocksdb.compaction-pending",
+                  "rocksdb.num-running-compactions",
+                  "rocksdb.mem-table-flush-pending",
+                  "rocksdb.num-running-flushes")
+              .anyMatch(p -> !rocks.property(p).orElse("0").equals("0"));
+      if (!busy) {
+        System.err.printf(
+            Locale.ROOT,
+            "  settled: RocksDB idle after %.1f s%n",
+            (System.nanoTime() - started) / 1e9);
+        return;
+      }
+      if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+        lastReport = System.nanoTime();
+        System.err.printf(
+            Locale.ROOT,
+            "  settling: %.0f s, compaction debt %s MiB%n",
+            (lastReport - started) / 1e9,
+            pendingCompactionMiB(rocks));
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling RocksDB's properties; bounded by the deadline
+    }
+    System.err.println("  settling: RocksDB still busy after 10 min, measuring anyway");
+  }
+
+  private static final Pattern CUMULATIVE_STALL =
+      Pattern.compile("Cumulative stall: (\\d+):(\\d+):([0-9.]+) H:M:S");
+
+  /** Time writes were stalled or slowed since the database opened ({@code rocksdb.dbstats}). */
+  private static double stallSeconds(RocksDbKvStore rocks) {
+    Matcher m = CUMULATIVE_STALL.matcher(rocks.property("rocksdb.dbstats").orElse(""));
+    return m.find()
+        ? Integer.parseInt(m.group(1)) * 3600
+            + Integer.parseInt(m.group(2)) * 60
+            + Double.parseDouble(m.group(3))
+        : Double.NaN;
+  }
+
+  private static String pendingCompactionMiB(RocksDbKvStore rocks) {
+    return rocks
+        .property("rocksdb.estimate-pending-compaction-bytes")
+        .map(b -> String.valueOf(Long.parseLong(b) >> 20))
+        .orElse("?");
   }
 
   /** Appends once to every stream so that its head is cached (256 in flight). */

@@ -129,6 +129,24 @@ public final class RocksDbKvStore implements KvStore {
     return shared.committer().batchesCommitted();
   }
 
+  /**
+   * A RocksDB property of the database ({@code rocksdb.stats}, {@code
+   * rocksdb.num-running-compactions}, ...), for benchmarks and diagnostics; empty if closed or
+   * unknown.
+   */
+  public Optional<String> property(String name) {
+    if (closed || !shared.beginRead()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(shared.db().getProperty(name));
+    } catch (RocksDBException e) {
+      return Optional.empty();
+    } finally {
+      shared.endRead();
+    }
+  }
+
   @Override
   public synchronized void close() {
     if (!closed) {
