@@ -72,8 +72,9 @@ public final class Chaos implements Callable<Integer> {
   @Option(
       names = "--faults",
       split = ",",
-      description = "phases to run, in order (default: kill,pause,partition,leader,admin,clock)")
-  List<String> faults = List.of("kill", "pause", "partition", "leader", "admin", "clock");
+      description =
+          "phases to run, in order (default: kill,pause,partition,delay,leader,admin,clock)")
+  List<String> faults = List.of("kill", "pause", "partition", "delay", "leader", "admin", "clock");
 
   @Option(
       names = "--drain-seconds",
@@ -93,6 +94,13 @@ public final class Chaos implements Callable<Integer> {
       names = "--unsafe-disable-fencing",
       description = "negative control: nodes ignore leases and the storage fence; must fail")
   boolean unfenced;
+
+  @Option(
+      names = "--loopback",
+      description =
+          "all nodes on loopback even as root: partitions are cut in per-pair Raft proxies,"
+              + " as without root")
+  boolean loopback;
 
   @Option(names = "--dir", description = "logs, data and history (default: ${DEFAULT-VALUE})")
   Path dir = Path.of("target", "chaos");
@@ -152,8 +160,9 @@ public final class Chaos implements Callable<Integer> {
     try (Cluster cluster =
         new Cluster(
             new Cluster.Settings(
-                nodes, lease, 8, unfenced, fossilJar.toAbsolutePath(), runDir, tag),
+                nodes, lease, 8, unfenced, fossilJar.toAbsolutePath(), runDir, tag, loopback),
             api)) {
+      out.println("network: " + cluster.network().describe());
       Workload load = new Workload(api, cluster.urls(), workers, 4, s, Duration.ofMillis(5));
       Nemesis nemesis = new Nemesis(cluster, api, new Random(s), lease, out::println);
       load.start(2);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,11 @@ import org.awaitility.core.ConditionTimeoutException;
  * A real etcd and N real {@code fossil node} processes, all placement voters, on the network {@link
  * Network} provides. Every node runs the server's runnable jar in a small JVM (serial GC, small
  * heap, C1 only) so three of them and the workload fit on two cores.
+ *
+ * <p>Each node reaches etcd through a {@link FaultProxy} of its own, its store link, which the
+ * delay nemesis slows. On loopback, each node also reaches every other node's Raft port through a
+ * proxy of its own (one per ordered pair, each node given its own {@code --voters}), so that one
+ * node can be cut off the placement group both ways without root; see {@link #cutOffPlacement}.
  */
 final class Cluster implements AutoCloseable {
 
@@ -36,13 +42,16 @@ final class Cluster implements AutoCloseable {
       boolean unfenced,
       Path fossilJar,
       Path dir,
-      String networkTag) {}
+      String networkTag,
+      boolean loopback) {}
 
   private final Settings settings;
   private final Network network;
   private final Api api;
   private final String storeUri;
   private final Proc etcd;
+  private final FaultProxy[] storeLinks;
+  private final FaultProxy[][] raftLinks;
   private final Proc[] nodes;
   private final int[] httpPorts;
   private final int[] raftPorts;
@@ -58,7 +67,7 @@ final class Cluster implements AutoCloseable {
               + ": build it first (./mvnw -q install -DskipTests builds server/target/fossil.jar)");
     }
     Files.createDirectories(settings.dir());
-    this.network = Network.create(settings.nodes(), settings.networkTag());
+    this.network = Network.create(settings.nodes(), settings.networkTag(), settings.loopback());
     Runtime.getRuntime().addShutdownHook(new Thread(network::close, "chaos-network-cleanup"));
     try {
       int n = settings.nodes();
@@ -66,7 +75,9 @@ final class Cluster implements AutoCloseable {
       this.httpPorts = new int[n];
       this.raftPorts = new int[n];
       this.paused = new boolean[n];
-      boolean shared = network.partitionUnavailable() != null;
+      this.storeLinks = new FaultProxy[n];
+      this.raftLinks = network.isolated() ? null : new FaultProxy[n][n];
+      boolean shared = !network.isolated();
       for (int i = 0; i < n; i++) {
         httpPorts[i] = shared ? freePort() : HTTP_PORT;
         raftPorts[i] = shared ? freePort() : RAFT_PORT;
@@ -106,6 +117,14 @@ final class Cluster implements AutoCloseable {
           .ignoreExceptions()
           .until(() -> api.get(clientUrl + "/health").status() == 200);
       for (int i = 0; i < n; i++) {
+        storeLinks[i] = proxy(nodeId(i) + "-store", host, client);
+        for (int j = 0; raftLinks != null && j < n; j++) {
+          if (j != i) {
+            raftLinks[i][j] = proxy(nodeId(i) + "-" + nodeId(j) + "-raft", host, raftPorts[j]);
+          }
+        }
+      }
+      for (int i = 0; i < n; i++) {
         start(i, Map.of());
       }
       awaitReady(Duration.ofSeconds(120));
@@ -143,16 +162,59 @@ final class Cluster implements AutoCloseable {
     return network;
   }
 
-  int raftPort(int i) {
-    return raftPorts[i];
+  /** Node {@code i}'s own way to the store, in pass mode unless a nemesis says otherwise. */
+  FaultProxy storeLink(int i) {
+    return storeLinks[i];
+  }
+
+  /**
+   * Cuts node {@code i} off the placement group, both ways (its Raft server and its Raft client),
+   * while it still reaches the store, its clients and itself. In namespaces: iptables drops its
+   * Raft port's traffic. On loopback: every proxy between it and another node's Raft port, either
+   * way, blackholes. Ratis dials a peer at the address its own server was started with and keeps
+   * that address for the peer's id, whatever address other nodes' configuration entries carry, so
+   * no Raft traffic of node {@code i} bypasses its links.
+   */
+  void cutOffPlacement(int i) {
+    if (raftLinks == null) {
+      network.cutPort(i, raftPorts[i]);
+      return;
+    }
+    for (int j = 0; j < nodes.length; j++) {
+      if (j != i) {
+        raftLinks[i][j].blackhole();
+        raftLinks[j][i].blackhole();
+      }
+    }
+  }
+
+  /** Undoes {@link #cutOffPlacement}. */
+  void healPlacement(int i) {
+    if (raftLinks == null) {
+      network.heal(i);
+      return;
+    }
+    for (int j = 0; j < nodes.length; j++) {
+      if (j != i) {
+        raftLinks[i][j].pass();
+        raftLinks[j][i].pass();
+      }
+    }
+  }
+
+  /** How node {@code from} reaches node {@code to}'s Raft port: directly, or through its link. */
+  private String raftAddress(int from, int to) {
+    int port = raftLinks == null || from == to ? raftPorts[to] : raftLinks[from][to].port();
+    return network.nodeHost(to) + ":" + port;
   }
 
   /** Starts node {@code i} (again), with extra environment (e.g. libfaketime's). */
   void start(int i, Map<String, String> env) {
     String voters =
         java.util.stream.IntStream.range(0, nodes.length)
-            .mapToObj(k -> nodeId(k) + "=" + network.nodeHost(k) + ":" + raftPorts[k])
+            .mapToObj(k -> nodeId(k) + "=" + raftAddress(i, k))
             .collect(Collectors.joining(","));
+    String store = "etcd://" + network.storeHost() + ":" + storeLinks[i].port() + "/chaos";
     List<String> cmd = new ArrayList<>(network.prefix(i));
     cmd.addAll(
         List.of(
@@ -166,7 +228,7 @@ final class Cluster implements AutoCloseable {
             settings.fossilJar().toString(),
             "node",
             "--node-id=" + nodeId(i),
-            "--store=" + storeUri,
+            "--store=" + store,
             "--voters=" + voters,
             "--http-host=" + network.nodeHost(i),
             "--http-port=" + httpPorts[i],
@@ -285,9 +347,17 @@ final class Cluster implements AutoCloseable {
 
   /** {@code GET /cluster} from the first node that answers. */
   JsonNode view() throws IOException {
+    return view(-1);
+  }
+
+  /**
+   * {@code GET /cluster} from the first node that answers, other than {@code notFrom}: a node cut
+   * off the placement group answers with the view it had when it was cut.
+   */
+  private JsonNode view(int notFrom) throws IOException {
     IOException last = new IOException("no node is up");
     for (int i = 0; i < nodes.length; i++) {
-      if (!isUp(i)) {
+      if (!isUp(i) || i == notFrom) {
         continue;
       }
       try {
@@ -304,8 +374,13 @@ final class Cluster implements AutoCloseable {
 
   /** How many open segments each node owns now. */
   Map<Integer, Integer> openSegmentsByOwner() throws IOException {
+    return openSegmentsByOwner(-1);
+  }
+
+  /** How many open segments each node owns now, as a node other than {@code notFrom} sees it. */
+  Map<Integer, Integer> openSegmentsByOwner(int notFrom) throws IOException {
     Map<Integer, Integer> owned = new HashMap<>();
-    for (JsonNode s : view().path("segments")) {
+    for (JsonNode s : view(notFrom).path("segments")) {
       if (s.path("state").asText().equals("OPEN") && !s.path("owner").isNull()) {
         String owner = s.path("owner").asText("");
         if (owner.startsWith("n")) {
@@ -316,21 +391,42 @@ final class Cluster implements AutoCloseable {
     return owned;
   }
 
+  /** The store, directly (no proxy between). */
   KvStore openStore() {
     return KvStores.open(storeUri);
   }
 
   @Override
   public void close() {
-    for (Proc p : nodes) {
+    for (Proc p : nodes == null ? new Proc[0] : nodes) {
       if (p != null && p.isAlive()) {
         p.kill();
+      }
+    }
+    for (FaultProxy p : storeLinks == null ? new FaultProxy[0] : storeLinks) {
+      if (p != null) {
+        p.close();
+      }
+    }
+    for (FaultProxy[] row : raftLinks == null ? new FaultProxy[0][] : raftLinks) {
+      for (FaultProxy p : row) {
+        if (p != null) {
+          p.close();
+        }
       }
     }
     if (etcd != null && etcd.isAlive()) {
       etcd.kill();
     }
     network.close();
+  }
+
+  /** A proxy on {@code host}, on a free port, in front of {@code host:port}. */
+  private static FaultProxy proxy(String name, String host, int port) throws IOException {
+    FaultProxy p =
+        new FaultProxy(name, new InetSocketAddress(host, 0), new InetSocketAddress(host, port));
+    p.start();
+    return p;
   }
 
   private static int freePort() throws IOException {

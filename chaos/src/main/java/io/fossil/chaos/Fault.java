@@ -8,6 +8,8 @@ enum Fault {
   PAUSE("pause"),
   /** Cut an owner off from the placement group; it still reaches the store and the clients. */
   PARTITION("partition"),
+  /** Slow an owner's link to the store: its writes land late, and may outlast its lease. */
+  DELAY("delay"),
   /** kill -9 the placement leader and restart it. */
   LEADER("leader"),
   /** Moves, splits and merges through the admin API, under load. */

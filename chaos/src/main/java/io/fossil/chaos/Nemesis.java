@@ -55,7 +55,6 @@ final class Nemesis {
   /** Why {@code fault} cannot run here, or null if it can. */
   String unavailable(Fault fault) {
     return switch (fault) {
-      case PARTITION -> cluster.network().partitionUnavailable();
       case CLOCK ->
           libfaketime().isPresent()
               ? null
@@ -71,6 +70,7 @@ final class Nemesis {
       case LEADER -> kill(leader(), "placement leader");
       case PAUSE -> pause(busiestOwner(), "");
       case PARTITION -> partition(busiestOwner());
+      case DELAY -> delay(busiestOwner());
       case ADMIN -> admin();
       case CLOCK -> slowClock(busiestOwner());
     };
@@ -105,7 +105,7 @@ final class Nemesis {
   /** Says whether node {@code i}'s segments moved away while it was faulty. */
   private void reportMoves(int i, int ownedBefore) {
     try {
-      int owned = cluster.openSegmentsByOwner().getOrDefault(i, 0);
+      int owned = cluster.openSegmentsByOwner(i).getOrDefault(i, 0);
       log.accept(
           "    "
               + cluster.nodeId(i)
@@ -137,12 +137,45 @@ final class Nemesis {
     int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
     log.accept(
         "  cut " + cluster.nodeId(i) + " off the placement group for " + hold.toMillis() + " ms");
-    cluster.network().cutPort(i, cluster.raftPort(i));
+    cluster.cutOffPlacement(i);
     try {
       Thread.sleep(hold.toMillis()); // the fault's length
       reportMoves(i, before);
     } finally {
-      cluster.network().heal(i);
+      cluster.healPlacement(i);
+    }
+    long healed = System.nanoTime();
+    awaitReady();
+    return healed;
+  }
+
+  /**
+   * Slows node {@code i}'s store link by a latency drawn from 0.15 to 1.5 leases (300 ms to 3 s
+   * with the 2 s lease) each way, for as long as a zombie fault lasts. A round trip to etcd then
+   * takes twice that, so at the top of the range a write lands after etcd's call timeout (5 s) gave
+   * up on it (an unknown outcome the owner must fence itself over) and after a lease length from
+   * when the owner checked its lease; at the bottom, writes are only slow. Placement traffic is
+   * untouched, so the owner keeps its lease unless something else takes its segments.
+   */
+  private long delay(int i) throws IOException, InterruptedException {
+    Duration hold = zombieTime();
+    Duration latency = Duration.ofMillis(lease.toMillis() * (15 + random.nextInt(136)) / 100);
+    int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
+    log.accept(
+        "  delay "
+            + cluster.nodeId(i)
+            + "'s store link by "
+            + latency.toMillis()
+            + " ms each way for "
+            + hold.toMillis()
+            + " ms");
+    FaultProxy link = cluster.storeLink(i);
+    link.delay(latency);
+    try {
+      Thread.sleep(hold.toMillis()); // the fault's length
+      reportMoves(i, before);
+    } finally {
+      link.pass();
     }
     long healed = System.nanoTime();
     awaitReady();

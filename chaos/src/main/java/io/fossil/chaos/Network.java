@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * Where the nodes live on the network. With root, {@code ip} and {@code iptables}, each node gets
- * its own network namespace behind a bridge, so one node can be cut off from the placement group's
- * Raft port while it still reaches the store and the clients. Otherwise all nodes share loopback
- * and the partition phase is skipped (with the reason).
+ * its own network namespace behind a bridge, so one node's Raft port can be cut with iptables while
+ * it still reaches the store and the clients. Otherwise all nodes share loopback, where iptables
+ * cannot tell them apart, and {@link Cluster} cuts partitions in its per-pair Raft proxies instead.
  */
 abstract class Network implements AutoCloseable {
 
@@ -20,8 +20,11 @@ abstract class Network implements AutoCloseable {
   /** The command prefix that runs a program in node {@code i}'s network. */
   abstract List<String> prefix(int i);
 
-  /** Why partitions cannot be made here, or null if they can. */
-  abstract String partitionUnavailable();
+  /** Whether each node has a network of its own, so that {@link #cutPort} can cut one node off. */
+  abstract boolean isolated();
+
+  /** Which network this is, and why, for the run's first lines. */
+  abstract String describe();
 
   /** Drops all traffic to and from {@code port} inside node {@code i}'s namespace. */
   abstract void cutPort(int i, int port);
@@ -32,8 +35,13 @@ abstract class Network implements AutoCloseable {
   @Override
   public abstract void close();
 
-  /** Namespaces when this process may make them, loopback otherwise. */
-  static Network create(int nodes, String tag) {
+  /**
+   * Namespaces when this process may make them and {@code loopback} is false, loopback otherwise.
+   */
+  static Network create(int nodes, String tag, boolean loopback) {
+    if (loopback) {
+      return new Loopback("asked for (--loopback)");
+    }
     String missing = Namespaces.unavailable();
     return missing == null ? new Namespaces(nodes, tag) : new Loopback(missing);
   }
@@ -61,13 +69,18 @@ abstract class Network implements AutoCloseable {
     }
 
     @Override
-    String partitionUnavailable() {
-      return reason;
+    boolean isolated() {
+      return false;
+    }
+
+    @Override
+    String describe() {
+      return "loopback, " + reason;
     }
 
     @Override
     void cutPort(int i, int port) {
-      throw new UnsupportedOperationException(reason);
+      throw new UnsupportedOperationException("one loopback for all nodes: " + reason);
     }
 
     @Override
@@ -89,14 +102,13 @@ abstract class Network implements AutoCloseable {
 
     static String unavailable() {
       if (!"root".equals(System.getProperty("user.name"))) {
-        return "partitions need root (network namespaces and iptables); running as "
-            + System.getProperty("user.name");
+        return "namespaces need root; running as " + System.getProperty("user.name");
       }
       if (Proc.which("ip").isEmpty()) {
-        return "partitions need the ip command (apt-get install iproute2)";
+        return "namespaces need the ip command (apt-get install iproute2)";
       }
       if (Proc.which("iptables").isEmpty()) {
-        return "partitions need iptables (apt-get install iptables)";
+        return "namespaces need iptables (apt-get install iptables)";
       }
       return null;
     }
@@ -149,8 +161,13 @@ abstract class Network implements AutoCloseable {
     }
 
     @Override
-    String partitionUnavailable() {
-      return null;
+    boolean isolated() {
+      return true;
+    }
+
+    @Override
+    String describe() {
+      return "a network namespace per node (" + SUBNET + "0/24 behind bridge " + bridge + ")";
     }
 
     @Override

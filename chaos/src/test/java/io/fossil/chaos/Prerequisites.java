@@ -7,8 +7,8 @@ import java.nio.file.Path;
 
 /**
  * What the suite needs, and what to do when it is missing: skip with the reason, unless CI said it
- * installed it ({@code FOSSIL_REQUIRE_ETCD=true}, {@code FOSSIL_REQUIRE_PARTITIONS=true}), in which
- * case a missing part fails instead of passing silently.
+ * installed it ({@code FOSSIL_REQUIRE_ETCD=true}), in which case a missing part fails instead of
+ * passing silently. (Phases a run skips are {@link ChaosIT}'s concern.)
  */
 final class Prerequisites {
 
@@ -23,11 +23,6 @@ final class Prerequisites {
       throw new IllegalStateException(
           "no node jar at " + fossilJar() + "; run the build through ./mvnw verify");
     }
-  }
-
-  static void requirePartitions() {
-    String missing = Network.Namespaces.unavailable();
-    require(missing == null, "FOSSIL_REQUIRE_PARTITIONS", missing);
   }
 
   private static void require(boolean present, String variable, String reason) {
