@@ -342,7 +342,13 @@ final class ReaderBench implements Callable<Integer> {
     // drift of the shared machine's speed does not count as the pass's cost (at least 200 ms each,
     // or a short pass would have too few appends to count).
     long span = Math.max(t1 - t0, TimeUnit.MILLISECONDS.toNanos(200));
-    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(span) + 1);
+    // A control: the same comparison for a window of the same length with no pass in it, so the
+    // ratio above can be read against this machine's own noise.
+    long c0 = t1 + span + TimeUnit.SECONDS.toNanos(1);
+    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(c0 + 3 * span - System.nanoTime()) + 1);
+    double control =
+        rate(acked, c0 + span, c0 + 2 * span)
+            / ((rate(acked, c0, c0 + span) + rate(acked, c0 + 2 * span, c0 + 3 * span)) / 2);
     stop.set(true);
     load.join();
     inFlight.acquire(32);
@@ -357,7 +363,8 @@ final class ReaderBench implements Callable<Integer> {
             "- %s: one pass compacted %d sealed segments (%d retired, %,d events) in %.1f ms,"
                 + " %.1f ms of it paused by the throttle (%,.0f segments/s, %,.0f events/s); appends"
                 + " (1 event, 32 in flight, HTTP) %,.0f/s during the pass, %,.0f/s in the %.0f ms"
-                + " before and %,.0f/s in the %.0f ms after: ratio %.2f",
+                + " before and %,.0f/s in the %.0f ms after: ratio %.2f (control window with no"
+                + " pass, same comparison: %.2f)",
             name,
             sealedBefore,
             report.segmentsRetired(),
@@ -371,7 +378,8 @@ final class ReaderBench implements Callable<Integer> {
             span / 1e6,
             rateAfter,
             span / 1e6,
-            rateInPass / rateAround));
+            rateInPass / rateAround,
+            control));
     check(report.segmentsRetired() > 0, "nothing was compacted: " + report);
     check(failed.get() == 0, failed.get() + " appends failed while compacting");
     return acked.size();
