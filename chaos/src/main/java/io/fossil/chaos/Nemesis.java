@@ -121,32 +121,22 @@ final class Nemesis {
 
   private long pause(int i, String note) throws IOException, InterruptedException {
     Duration hold = zombieTime();
-    int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-    log.accept("  SIGSTOP " + cluster.nodeId(i) + " for " + hold.toMillis() + " ms" + note);
-    cluster.pause(i);
-    Thread.sleep(hold.toMillis()); // the fault's length
-    reportMoves(i, before);
-    cluster.resume(i);
-    long healed = System.nanoTime();
-    awaitReady();
-    return healed;
+    return hold(
+        i,
+        "SIGSTOP " + cluster.nodeId(i) + " for " + hold.toMillis() + " ms" + note,
+        hold,
+        () -> cluster.pause(i),
+        () -> cluster.resume(i));
   }
 
   private long partition(int i) throws IOException, InterruptedException {
     Duration hold = zombieTime();
-    int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-    log.accept(
-        "  cut " + cluster.nodeId(i) + " off the placement group for " + hold.toMillis() + " ms");
-    cluster.cutOffPlacement(i);
-    try {
-      Thread.sleep(hold.toMillis()); // the fault's length
-      reportMoves(i, before);
-    } finally {
-      cluster.healPlacement(i);
-    }
-    long healed = System.nanoTime();
-    awaitReady();
-    return healed;
+    return hold(
+        i,
+        "cut " + cluster.nodeId(i) + " off the placement group for " + hold.toMillis() + " ms",
+        hold,
+        () -> cluster.cutOffPlacement(i),
+        () -> cluster.healPlacement(i));
   }
 
   /**
@@ -160,22 +150,35 @@ final class Nemesis {
   private long delay(int i) throws IOException, InterruptedException {
     Duration hold = zombieTime();
     Duration latency = Duration.ofMillis(lease.toMillis() * (15 + random.nextInt(136)) / 100);
-    int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
-    log.accept(
-        "  delay "
+    FaultProxy link = cluster.storeLink(i);
+    return hold(
+        i,
+        "delay "
             + cluster.nodeId(i)
             + "'s store link by "
             + latency.toMillis()
             + " ms each way for "
             + hold.toMillis()
-            + " ms");
-    FaultProxy link = cluster.storeLink(i);
-    link.delay(latency);
+            + " ms",
+        hold,
+        () -> link.delay(latency),
+        link::pass);
+  }
+
+  /**
+   * Injects a fault into node {@code i}, holds it for {@code hold}, reports whether its segments
+   * moved meanwhile, heals it and waits for the cluster to be ready; gives when it healed.
+   */
+  private long hold(int i, String what, Duration hold, Runnable inject, Runnable heal)
+      throws IOException, InterruptedException {
+    int before = cluster.openSegmentsByOwner().getOrDefault(i, 0);
+    log.accept("  " + what);
+    inject.run();
     try {
       Thread.sleep(hold.toMillis()); // the fault's length
       reportMoves(i, before);
     } finally {
-      link.pass();
+      heal.run();
     }
     long healed = System.nanoTime();
     awaitReady();

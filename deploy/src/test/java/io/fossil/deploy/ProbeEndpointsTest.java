@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fossil.placement.Compactor;
 import io.fossil.server.DevCluster;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,7 +41,16 @@ class ProbeEndpointsTest {
     cluster =
         DevCluster.start(
             new DevCluster.Options(
-                data, "127.0.0.1", 0, freePort(), 1, 4, Duration.ofSeconds(5), false, "mem:"),
+                data,
+                "127.0.0.1",
+                0,
+                freePort(),
+                1,
+                4,
+                Duration.ofSeconds(5),
+                false,
+                "mem:",
+                Compactor.Options.DEFAULTS),
             Duration.ofSeconds(60));
     url = cluster.urls().get(0);
   }

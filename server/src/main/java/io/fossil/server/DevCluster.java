@@ -40,32 +40,18 @@ public final class DevCluster implements AutoCloseable {
       String store,
       Compactor.Options compaction) {
 
-    /** With the default compaction options. */
-    public Options(
-        Path data,
-        String host,
-        int httpPort,
-        int raftPort,
-        int nodes,
-        int ringSegments,
-        Duration lease,
-        boolean forward,
-        String store) {
-      this(
-          data,
-          host,
-          httpPort,
-          raftPort,
-          nodes,
-          ringSegments,
-          lease,
-          forward,
-          store,
-          Compactor.Options.DEFAULTS);
-    }
-
     public static Options defaults(Path data) {
-      return new Options(data, "127.0.0.1", 8081, 7081, 3, 32, Duration.ofSeconds(10), false, null);
+      return new Options(
+          data,
+          "127.0.0.1",
+          8081,
+          7081,
+          3,
+          32,
+          Duration.ofSeconds(10),
+          false,
+          null,
+          Compactor.Options.DEFAULTS);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.fossil.server;
 
+import io.fossil.placement.Compactor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +71,8 @@ final class DevCommand implements Callable<Integer> {
                 ringSegments,
                 Duration.ofSeconds(10),
                 forward,
-                null),
+                null,
+                Compactor.Options.DEFAULTS),
             Duration.ofSeconds(60));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -2,6 +2,7 @@ package io.fossil.server;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fossil.placement.Compactor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -30,7 +31,8 @@ final class TestClusters {
                 ringSegments,
                 Duration.ofSeconds(5),
                 forward,
-                store),
+                store,
+                Compactor.Options.DEFAULTS),
             Duration.ofSeconds(60));
     try {
       await()
