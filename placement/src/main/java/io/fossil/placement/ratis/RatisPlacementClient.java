@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -205,7 +204,8 @@ public final class RatisPlacementClient implements PlacementClient {
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    // The backstop: Ratis ends a call after callTimeout plus at most one attempt and one pause.
+    // The backstop. Ratis looks at the call timeout only when an attempt fails, and a command
+    // waiting in the window behind another makes no attempt of its own.
     return sent.toCompletableFuture()
         .orTimeout(
             callTimeout.plus(requestTimeout).toMillis()
@@ -214,7 +214,7 @@ public final class RatisPlacementClient implements PlacementClient {
         .whenComplete(
             (reply, error) -> {
               outstanding.release();
-              if (error != null && (ordered || unwrap(error) instanceof TimeoutException)) {
+              if (error != null && ordered) {
                 replace(used, what.get(), started, error);
               }
             });
