@@ -252,15 +252,15 @@ public final class Node implements NodeServices, AutoCloseable {
         .thenRun(
             () -> {
               Duration leaseLength = Duration.ofMillis(config.placement().leaseMillis());
-              // An attempt waits a quarter of a lease (0.25 to 3 s) before it tries another voter,
-              // so a heartbeat stuck on a leader that is gone reaches its successor before the
-              // grace it grants runs out. A call gives up after a lease (at least 3 s): one that
-              // cannot be answered must not hold back the heartbeats behind it for long.
-              long quarter = leaseLength.toMillis() / 4;
-              Duration requestTimeout = Duration.ofMillis(Math.max(250, Math.min(3_000, quarter)));
-              Duration callTimeout = Duration.ofMillis(Math.max(3_000, leaseLength.toMillis()));
+              // No placement call waits longer than a lease (at least a request timeout): a call
+              // that cannot be answered must not hold back the heartbeats behind it for long.
+              Duration requestTimeout = Duration.ofSeconds(3);
               placement =
-                  RatisPlacementClient.connect(GROUP, config.voters(), requestTimeout, callTimeout);
+                  RatisPlacementClient.connect(
+                      GROUP,
+                      config.voters(),
+                      requestTimeout,
+                      leaseLength.compareTo(requestTimeout) > 0 ? leaseLength : requestTimeout);
               lease =
                   new LeaseKeeper(
                       placement,
