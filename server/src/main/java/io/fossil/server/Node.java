@@ -45,11 +45,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +113,16 @@ public final class Node implements NodeServices, AutoCloseable {
   private final AppendLimits limits;
   private final Map<SegmentId, SegmentAppender> appenders = new ConcurrentHashMap<>();
   private final Map<SegmentId, Long> unreportedSeals = new ConcurrentHashMap<>();
+  // Seal reports, successor requests, the heartbeat and a re-registration under way: a heartbeat
+  // tick does not send another while one is, so an unreachable group meets no storm of calls.
+  private final Set<SegmentId> sealReportsInFlight = ConcurrentHashMap.newKeySet();
+  private final Set<SegmentId> movesInFlight = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+  private final AtomicBoolean reregistering = new AtomicBoolean();
+  // What readiness and the log say while the lease has lapsed.
+  private volatile long lastAckNanos = System.nanoTime();
+  private volatile String lastPlacementError;
+  private volatile long lastWaitWarningNanos;
   private final ViewWaiters views = new ViewWaiters(null);
   private final Counter leaseRenewals;
   private final Counter leaseLosses;
@@ -239,9 +251,16 @@ public final class Node implements NodeServices, AutoCloseable {
     return voter
         .thenRun(
             () -> {
-              placement =
-                  RatisPlacementClient.connect(GROUP, config.voters(), Duration.ofSeconds(3));
               Duration leaseLength = Duration.ofMillis(config.placement().leaseMillis());
+              // No placement call waits longer than a lease (at least a request timeout): a call
+              // that cannot be answered must not hold back the heartbeats behind it for long.
+              Duration requestTimeout = Duration.ofSeconds(3);
+              placement =
+                  RatisPlacementClient.connect(
+                      GROUP,
+                      config.voters(),
+                      requestTimeout,
+                      leaseLength.compareTo(requestTimeout) > 0 ? leaseLength : requestTimeout);
               lease =
                   new LeaseKeeper(
                       placement,
@@ -341,7 +360,7 @@ public final class Node implements NodeServices, AutoCloseable {
             (v, e) -> {
               if (e != null) {
                 if (!closed) {
-                  LOG.debug("placement long poll failed on {}: {}", config.nodeId(), e.toString());
+                  placementFailed("its placement long poll (view version " + after + ")", e);
                 }
                 timer.schedule(this::follow, 500, TimeUnit.MILLISECONDS);
                 return;
@@ -425,13 +444,20 @@ public final class Node implements NodeServices, AutoCloseable {
             });
   }
 
-  /** Tells placement the final counters found while sealing; retried on every heartbeat. */
+  /**
+   * Tells placement the final counters found while sealing; retried on every heartbeat, one report
+   * per segment under way at a time.
+   */
   private void reportSeals() {
     for (Map.Entry<SegmentId, Long> e : new HashMap<>(unreportedSeals).entrySet()) {
+      if (!sealReportsInFlight.add(e.getKey())) {
+        continue;
+      }
       placement
           .submit(new PlacementCommand.ReportSeal(e.getKey(), e.getValue()))
           .whenComplete(
               (r, error) -> {
+                sealReportsInFlight.remove(e.getKey());
                 if (error == null) {
                   unreportedSeals.remove(e.getKey(), e.getValue());
                 }
@@ -441,38 +467,76 @@ public final class Node implements NodeServices, AutoCloseable {
 
   // ------------------------------------------------------------------ lease
 
+  /** One heartbeat under way at a time: the placement client bounds how long one may take. */
   private void heartbeat() {
     if (closed) {
       return;
     }
-    lease
-        .heartbeat()
-        .whenComplete(
-            (renewal, error) -> {
-              if (error != null) {
-                if (lease.holds()) {
-                  LOG.debug("heartbeat of {} failed: {}", config.nodeId(), error.toString());
-                } else {
-                  LOG.warn(
-                      "heartbeat of {} failed and its lease has lapsed: {}",
-                      config.nodeId(),
-                      error.toString());
+    if (heartbeatInFlight.compareAndSet(false, true)) {
+      lease
+          .heartbeat()
+          .whenComplete(
+              (renewal, error) -> {
+                heartbeatInFlight.set(false);
+                if (error != null) {
+                  placementFailed("a heartbeat", error);
+                  return;
                 }
-                return;
-              }
-              if (renewal instanceof LeaseKeeper.Renewal.Held held) {
-                leaseRenewals.increment();
-                appenders.values().forEach(a -> a.renewLease(held.deadlineNanos()));
-              } else if (renewal instanceof LeaseKeeper.Renewal.Lost lost) {
-                leaseLosses.increment();
-                LOG.warn("node {} lost its leases: {}", config.nodeId(), lost.reason().message());
-                if (lost.reason().code() == PlacementReply.Code.UNKNOWN_MEMBER && !closed) {
-                  register(System.nanoTime() + config.startupTimeout().toNanos());
+                if (renewal instanceof LeaseKeeper.Renewal.Held held) {
+                  lastAckNanos = System.nanoTime();
+                  leaseRenewals.increment();
+                  appenders.values().forEach(a -> a.renewLease(held.deadlineNanos()));
+                } else if (renewal instanceof LeaseKeeper.Renewal.Lost lost) {
+                  leaseLosses.increment();
+                  LOG.warn("node {} lost its leases: {}", config.nodeId(), lost.reason().message());
+                  if (lost.reason().code() == PlacementReply.Code.UNKNOWN_MEMBER) {
+                    reregister();
+                  }
                 }
-              }
-            });
+              });
+    }
     checkAppenders();
     reportSeals();
+  }
+
+  /** Registers again after placement forgot this node; one registration under way at a time. */
+  private void reregister() {
+    if (closed || !reregistering.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.warn("node {} registers again (incarnation {})", config.nodeId(), incarnation);
+    register(System.nanoTime() + config.startupTimeout().toNanos())
+        .whenComplete(
+            (x, error) -> {
+              reregistering.set(false);
+              if (error != null && !closed) {
+                placementFailed("its registration", error);
+              }
+            });
+  }
+
+  /**
+   * Records a failed placement call. While the lease holds, a failure is routine (a leader change);
+   * once it has lapsed, the node says at WARN what it waits for, at most once a second.
+   */
+  private void placementFailed(String what, Throwable error) {
+    lastPlacementError = what + " failed: " + error;
+    if (closed || lease.holds()) {
+      LOG.debug("node {}: {}", config.nodeId(), lastPlacementError);
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - lastWaitWarningNanos < TimeUnit.SECONDS.toNanos(1)) {
+      return;
+    }
+    lastWaitWarningNanos = now;
+    LOG.warn(
+        "node {} waits for the placement group (voters {}): its lease has lapsed, no heartbeat"
+            + " acknowledged for {} ms; {}",
+        config.nodeId(),
+        config.voters().keySet(),
+        TimeUnit.NANOSECONDS.toMillis(now - lastAckNanos),
+        lastPlacementError);
   }
 
   /**
@@ -486,12 +550,17 @@ public final class Node implements NodeServices, AutoCloseable {
           SegmentAppender.State state = a.state();
           if ((state == SegmentAppender.State.SEALED || state == SegmentAppender.State.FAILED)
               && v.segment(id).map(this::mine).orElse(false)) {
+            if (!movesInFlight.add(id)) {
+              return;
+            }
             LOG.warn(
                 "segment {} stopped on node {} ({}); asking for a successor",
                 id,
                 config.nodeId(),
                 state);
-            placement.submit(new PlacementCommand.Move(id, config.nodeId()));
+            placement
+                .submit(new PlacementCommand.Move(id, config.nodeId()))
+                .whenComplete((r, e) -> movesInFlight.remove(id));
           }
         });
   }
@@ -543,9 +612,24 @@ public final class Node implements NodeServices, AutoCloseable {
     return consumers;
   }
 
+  /**
+   * Once a change is acknowledged, this node's view shows it (waiting up to 5 s for the long poll
+   * that brings it): what a caller changes, it then reads here.
+   */
   @Override
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
-    return placement.submit(command);
+    return placement
+        .submit(command)
+        .thenCompose(
+            reply -> {
+              long version =
+                  reply instanceof PlacementReply.Changed c
+                      ? c.version()
+                      : reply instanceof PlacementReply.Ok ok ? ok.version() : -1;
+              return version < 0
+                  ? CompletableFuture.completedFuture(reply)
+                  : views.await(version - 1, Duration.ofSeconds(5)).thenApply(v -> reply);
+            });
   }
 
   @Override
@@ -587,7 +671,12 @@ public final class Node implements NodeServices, AutoCloseable {
       return "not yet registered with the placement group";
     }
     if (!lease.holds()) {
-      return "this node's lease has lapsed: the placement group has not acknowledged a heartbeat";
+      String last = lastPlacementError;
+      return "this node's lease has lapsed: the placement group has not acknowledged a heartbeat"
+          + " for "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAckNanos)
+          + " ms"
+          + (last == null ? "" : "; last: " + last);
     }
     if (views.latest().segments().stream().noneMatch(Segment::isOpen)) {
       return "the ring is not assigned yet: waiting for "

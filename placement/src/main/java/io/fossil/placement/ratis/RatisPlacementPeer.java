@@ -38,6 +38,9 @@ public final class RatisPlacementPeer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RatisPlacementPeer.class);
 
+  /** How long the leader's duties may take before the next tick may start them again. */
+  private static final Duration DUTY_TIMEOUT = Duration.ofSeconds(60);
+
   /**
    * @param nodeId this voter's id (also its Raft peer id)
    * @param peers every voter's id → Raft address (host:port), this one included
@@ -181,6 +184,9 @@ public final class RatisPlacementPeer implements AutoCloseable {
                 cmd.map(c -> client.submit(c).thenApply(r -> (Object) r))
                     .orElse(CompletableFuture.completedFuture(null)))
         .thenCompose(x -> client.submit(new PlacementCommand.Tick()))
+        // Placement calls end on their own; this also bounds the store call, so a duty that
+        // never ends cannot stop this leader's duties for good.
+        .orTimeout(DUTY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (r, e) -> {
               dutyRunning = false;

@@ -1,0 +1,143 @@
+package io.fossil.placement.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client side of issue #8's liveness bug, against three real voters over gRPC on loopback:
+ * every call ends, one call that waits or fails does not stall or break the calls after it, and a
+ * client outlives an outage of the whole group.
+ */
+class RatisPlacementClientTest {
+
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+
+  @TempDir Path dir;
+  private final List<RatisPlacementPeer> peers = new ArrayList<>();
+  private final Map<String, String> addresses = new LinkedHashMap<>();
+  private final List<RatisPlacementClient> clients = new ArrayList<>();
+  private KvStore store;
+  private String group;
+
+  @BeforeEach
+  void addresses() throws Exception {
+    group = "test-" + UUID.randomUUID();
+    store = KvStores.open("mem:" + group);
+    for (String id : List.of("p1", "p2", "p3")) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        addresses.put(id, "127.0.0.1:" + s.getLocalPort());
+      }
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(RatisPlacementClient::close);
+    peers.forEach(RatisPlacementPeer::close);
+    store.close();
+  }
+
+  @Test
+  void aClientWorksAgainOnceTheGroupIsBackAfterACallGaveUp() throws Exception {
+    // The group is down (nothing listens on its ports): connections are refused at once, so the
+    // Ratis client burns through its retries quickly.
+    RatisPlacementClient client = connect();
+    CompletableFuture<PlacementReply> lost = client.submit(register("n1"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> lost.isDone() && lost.isCompletedExceptionally());
+
+    startGroup();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> client.submit(register("n1")).get(10, TimeUnit.SECONDS), r -> r != null);
+  }
+
+  @Test
+  void aLongPollThatWaitsHoldsBackNoCommand() throws Exception {
+    startGroup();
+    RatisPlacementClient client = connect();
+    client.submit(register("n1")).get(30, TimeUnit.SECONDS);
+
+    // No version will ever pass this one: the poll waits its whole time on the server.
+    CompletableFuture<PlacementView> poll =
+        client.awaitChange(Long.MAX_VALUE - 1, Duration.ofSeconds(6));
+    assertThat(client.submit(new PlacementCommand.Heartbeat("n1", 1)).get(5, TimeUnit.SECONDS))
+        .isInstanceOf(PlacementReply.Leased.class);
+    assertThat(poll).isNotDone();
+    // The poll outlives several request timeouts and still answers with the current placement.
+    assertThat(poll.get(30, TimeUnit.SECONDS).version()).isPositive();
+  }
+
+  @Test
+  void noCallBlocksItsCallerWhileTheGroupIsDown() {
+    RatisPlacementClient client = connect();
+    List<CompletableFuture<PlacementReply>> calls = new CopyOnWriteArrayList<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              for (int i = 0; i < RatisPlacementClient.MAX_OUTSTANDING + 100; i++) {
+                calls.add(client.submit(new PlacementCommand.Heartbeat("n1", 1)));
+              }
+            });
+    caller.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> !caller.isAlive());
+    // ...and every one of them ends, failed, within its bound.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> calls.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+  }
+
+  private RatisPlacementClient connect() {
+    RatisPlacementClient client = RatisPlacementClient.connect(group, addresses, REQUEST_TIMEOUT);
+    clients.add(client);
+    return client;
+  }
+
+  private static PlacementCommand.Register register(String node) {
+    return new PlacementCommand.Register(node, 1, "http://" + node, "");
+  }
+
+  private void startGroup() throws Exception {
+    for (String id : addresses.keySet()) {
+      RatisPlacementPeer peer =
+          new RatisPlacementPeer(
+              new RatisPlacementPeer.Config(
+                  id,
+                  addresses,
+                  dir.resolve(id),
+                  group,
+                  new PlacementConfig(8, 3, 600_000, 4),
+                  Duration.ofMillis(100),
+                  1000),
+              store,
+              Clock.systemUTC());
+      peers.add(peer);
+      peer.start().get(30, TimeUnit.SECONDS);
+    }
+  }
+}
