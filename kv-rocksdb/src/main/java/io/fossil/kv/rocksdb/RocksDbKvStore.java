@@ -46,7 +46,15 @@ public final class RocksDbKvStore implements KvStore {
 
   /** Opens (creating if needed) the store in {@code directory}. */
   public static RocksDbKvStore open(Path directory) {
-    return new RocksDbKvStore(SharedRocksDb.acquire(directory));
+    return open(directory, SharedRocksDb.DEFAULT_BLOCK_CACHE_BYTES);
+  }
+
+  /**
+   * Opens the store in {@code directory} with a block cache of {@code blockCacheBytes}; a database
+   * this process already has open keeps the cache it was opened with.
+   */
+  public static RocksDbKvStore open(Path directory, long blockCacheBytes) {
+    return new RocksDbKvStore(SharedRocksDb.acquire(directory, blockCacheBytes));
   }
 
   @Override

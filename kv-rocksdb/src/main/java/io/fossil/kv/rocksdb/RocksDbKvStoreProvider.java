@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * {@code rocksdb:/var/lib/fossil} or {@code rocksdb:relative/dir}: the embedded store in that
- * directory.
+ * directory. One option: {@code ?blockCache=1g} sizes the block cache ({@code k}, {@code m} or
+ * {@code g}; default 256m), which holds the blocks that appends' precondition reads touch.
  */
 public final class RocksDbKvStoreProvider implements KvStoreProvider {
 
@@ -21,13 +22,47 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
     if (path.startsWith("//")) {
       path = path.substring(2);
     }
-    if (path.isBlank() || path.contains("?")) {
+    long blockCache = SharedRocksDb.DEFAULT_BLOCK_CACHE_BYTES;
+    int query = path.indexOf('?');
+    if (query >= 0) {
+      blockCache = blockCacheOption(uri, path.substring(query + 1));
+      path = path.substring(0, query);
+    }
+    if (path.isBlank()) {
       throw new IllegalArgumentException(
-          "a rocksdb store URI names a directory and takes no options, e.g. rocksdb:/var/lib/fossil;"
+          "a rocksdb store URI names a directory, e.g. rocksdb:/var/lib/fossil; got '" + uri + "'");
+    }
+    return RocksDbKvStore.open(Path.of(path), blockCache);
+  }
+
+  /** {@code blockCache=<size>}, the only option; anything else is refused with what is allowed. */
+  static long blockCacheOption(String uri, String query) {
+    String[] kv = query.split("=", 2);
+    if (kv.length != 2 || !kv[0].equals("blockCache")) {
+      throw new IllegalArgumentException(
+          "a rocksdb store URI takes one option, blockCache (e.g. rocksdb:/var/lib/fossil?blockCache=1g);"
               + " got '"
               + uri
               + "'");
     }
-    return RocksDbKvStore.open(Path.of(path));
+    String size = kv[1].trim().toLowerCase(java.util.Locale.ROOT);
+    int shift = size.endsWith("g") ? 30 : size.endsWith("m") ? 20 : size.endsWith("k") ? 10 : -1;
+    try {
+      if (shift < 0) {
+        throw new NumberFormatException();
+      }
+      long n = Long.parseLong(size.substring(0, size.length() - 1));
+      if (n < 1 || n > (1L << (63 - shift)) - 1 || (n << shift) < (1L << 20)) {
+        throw new NumberFormatException();
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "blockCache must be a size of at least 1m, such as 512m or 2g; got '"
+              + kv[1]
+              + "' in '"
+              + uri
+              + "'");
+    }
   }
 }

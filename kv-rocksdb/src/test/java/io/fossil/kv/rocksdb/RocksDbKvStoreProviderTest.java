@@ -1,0 +1,51 @@
+package io.fossil.kv.rocksdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.KvStores;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code rocksdb:} URIs: a directory and one option, the block cache's size. */
+class RocksDbKvStoreProviderTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void theBlockCacheDefaultsTo256MiBAndIsSizedByTheUri() {
+    try (KvStore plain = KvStores.open("rocksdb:" + dir.resolve("a"))) {
+      assertThat(capacity(plain)).isEqualTo(256L << 20);
+    }
+    try (KvStore sized = KvStores.open("rocksdb:" + dir.resolve("b") + "?blockCache=64m")) {
+      assertThat(capacity(sized)).isEqualTo(64L << 20);
+    }
+    try (KvStore sized = KvStores.open("rocksdb://" + dir.resolve("c") + "?blockCache=1G")) {
+      assertThat(capacity(sized)).isEqualTo(1L << 30);
+    }
+  }
+
+  @Test
+  void anUnknownOptionOrABadSizeIsRefusedWithWhatIsAllowed() {
+    String base = "rocksdb:" + dir.resolve("d");
+    assertThatThrownBy(() -> KvStores.open(base + "?cache=1g"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("takes one option, blockCache");
+    for (String bad : new String[] {"12", "0m", "512k", "-1g", "lots", "9999999999999g", ""}) {
+      assertThatThrownBy(() -> KvStores.open(base + "?blockCache=" + bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("blockCache must be a size of at least 1m");
+    }
+    assertThatThrownBy(() -> KvStores.open("rocksdb:?blockCache=1g"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("names a directory");
+  }
+
+  private static long capacity(KvStore store) {
+    return Long.parseLong(
+        ((RocksDbKvStore) store).property("rocksdb.block-cache-capacity").orElseThrow());
+  }
+}
