@@ -1,5 +1,11 @@
 package io.fossil.chaos;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -96,9 +102,13 @@ abstract class Network implements AutoCloseable {
    */
   static final class Namespaces extends Network {
     private static final String SUBNET = "10.231.0.";
+    private static final Path LOCK =
+        Path.of(System.getProperty("java.io.tmpdir"), "fossil-chaos-netns.lock");
     private final int nodes;
     private final String bridge;
     private final String tag;
+    private final FileChannel lockFile;
+    private final FileLock lock;
 
     static String unavailable() {
       if (!"root".equals(System.getProperty("user.name"))) {
@@ -117,21 +127,46 @@ abstract class Network implements AutoCloseable {
       this.nodes = nodes;
       this.tag = tag;
       this.bridge = "fsl" + tag + "br";
-      removeLeftovers();
-      ip("link", "add", bridge, "type", "bridge");
-      ip("addr", "add", SUBNET + "1/24", "dev", bridge);
-      ip("link", "set", bridge, "up");
-      for (int i = 0; i < nodes; i++) {
-        String ns = ns(i);
-        String outside = "fsl" + tag + "v" + i;
-        String inside = "fsl" + tag + "p" + i;
-        ip("netns", "add", ns);
-        ip("link", "add", outside, "type", "veth", "peer", "name", inside);
-        ip("link", "set", inside, "netns", ns);
-        ip("link", "set", outside, "master", bridge, "up");
-        ip("-n", ns, "addr", "add", nodeHost(i) + "/24", "dev", inside);
-        ip("-n", ns, "link", "set", inside, "up");
-        ip("-n", ns, "link", "set", "lo", "up");
+      // Every suite uses the same subnet, and the leftovers of a killed one are removed below: two
+      // suites at once on one machine would cut each other's network. The lock dies with its
+      // process, so a killed suite never blocks the next one.
+      try {
+        lockFile = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = lockFile.tryLock();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot lock " + LOCK, e);
+      }
+      if (lock == null) {
+        try {
+          lockFile.close();
+        } catch (IOException e) {
+          // nothing held yet
+        }
+        throw new IllegalStateException(
+            "another fault suite is using network namespaces on this machine (it holds "
+                + LOCK
+                + "); run one at a time, or pass --loopback");
+      }
+      try {
+        removeLeftovers();
+        ip("link", "add", bridge, "type", "bridge");
+        ip("addr", "add", SUBNET + "1/24", "dev", bridge);
+        ip("link", "set", bridge, "up");
+        for (int i = 0; i < nodes; i++) {
+          String ns = ns(i);
+          String outside = "fsl" + tag + "v" + i;
+          String inside = "fsl" + tag + "p" + i;
+          ip("netns", "add", ns);
+          ip("link", "add", outside, "type", "veth", "peer", "name", inside);
+          ip("link", "set", inside, "netns", ns);
+          ip("link", "set", outside, "master", bridge, "up");
+          ip("-n", ns, "addr", "add", nodeHost(i) + "/24", "dev", inside);
+          ip("-n", ns, "link", "set", inside, "up");
+          ip("-n", ns, "link", "set", "lo", "up");
+        }
+      } catch (RuntimeException e) {
+        close(); // what was made so far, and the lock
+        throw e;
       }
     }
 
@@ -197,6 +232,11 @@ abstract class Network implements AutoCloseable {
       for (int i = 0; i < nodes; i++) {
         quietly("ip", "netns", "del", ns(i));
         quietly("ip", "link", "del", "fsl" + tag + "v" + i);
+      }
+      try {
+        lockFile.close(); // releases the lock
+      } catch (IOException e) {
+        // the lock goes with the process in any case
       }
       quietly("ip", "link", "del", bridge);
     }
