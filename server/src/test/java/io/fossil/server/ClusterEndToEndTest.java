@@ -6,48 +6,31 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three nodes in one process on RocksDB, driven over real HTTP with the JDK client. */
 class ClusterEndToEndTest {
 
-  @TempDir static Path data;
-  static DevCluster cluster;
-  static List<String> urls;
+  @RegisterExtension static final SharedCluster cluster = new SharedCluster(3, 8);
   final Http http = new Http();
 
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = TestClusters.start(data, 3, 8, false, null);
-    urls = cluster.urls();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
-
   static PlacementView view() {
-    return cluster.nodes().get(0).view();
+    return cluster.view();
   }
 
   static String owner(String stream) {
-    return TestClusters.owner(cluster, stream);
+    return TestClusters.owner(cluster.get(), stream);
   }
 
   static String streamNotOwnedByN1(String prefix) {
-    return TestClusters.streamOwned(cluster, prefix, owner -> !owner.equals("n1"));
+    return TestClusters.streamOwned(cluster.get(), prefix, owner -> !owner.equals("n1"));
   }
 
   static String urlOf(String nodeId) {
-    return urls.get(Integer.parseInt(nodeId.substring(1)) - 1);
+    return cluster.urls().get(Integer.parseInt(nodeId.substring(1)) - 1);
   }
 
   @Test
@@ -55,7 +38,7 @@ class ClusterEndToEndTest {
     String stream = streamNotOwnedByN1("orders");
     Http.Response redirect =
         http.post(
-            urls.get(0) + "/streams/" + stream,
+            cluster.urls().get(0) + "/streams/" + stream,
             "application/json",
             Http.event("Placed", "{\"n\":1}"),
             false);
@@ -76,7 +59,7 @@ class ClusterEndToEndTest {
     String global = body.get("globalPosition").asText();
     assertThat(global).matches(java.util.regex.Pattern.quote(segment) + "@\\d+");
 
-    for (String url : urls) {
+    for (String url : cluster.urls()) {
       JsonNode page = http.get(url + "/streams/" + stream).json();
       assertThat(page.get("position").asLong()).isZero();
       assertThat(page.get("events")).hasSize(1);
@@ -92,10 +75,13 @@ class ClusterEndToEndTest {
     String stream = streamNotOwnedByN1("follow");
     Http.Response r =
         http.post(
-            urls.get(0) + "/streams/" + stream, "application/json", Http.event("A", "[1,2]"), true);
+            cluster.urls().get(0) + "/streams/" + stream,
+            "application/json",
+            Http.event("A", "[1,2]"),
+            true);
     assertThat(r.status()).isEqualTo(201);
     assertThat(
-            http.get(urls.get(2) + "/streams/" + stream)
+            http.get(cluster.urls().get(2) + "/streams/" + stream)
                 .json()
                 .get("events")
                 .get(0)
@@ -125,7 +111,7 @@ class ClusterEndToEndTest {
   @Test
   void anIdempotentRetryAnswers200WithTheOriginalPositions() {
     String stream = "retry-" + UUID.randomUUID();
-    String url = urls.get(0) + "/streams/" + stream;
+    String url = cluster.urls().get(0) + "/streams/" + stream;
     String body =
         "{\"events\":[{\"id\":\"e1\",\"type\":\"A\",\"data\":1},{\"id\":\"e2\",\"type\":\"B\",\"data\":2}]}";
     Http.Response first = http.post(url, "application/json", body, true);
@@ -148,13 +134,14 @@ class ClusterEndToEndTest {
     String stream = "user/" + UUID.randomUUID() + "/cart";
     Http.Response r =
         http.post(
-            urls.get(1) + "/streams/" + stream,
+            cluster.urls().get(1) + "/streams/" + stream,
             "application/json",
             Http.event("Added", "{}"),
             true);
     assertThat(r.status()).isEqualTo(201);
     assertThat(r.json().get("stream").asText()).isEqualTo(stream);
-    JsonNode page = http.get(urls.get(2) + "/streams/" + stream.replace("/", "%2F")).json();
+    JsonNode page =
+        http.get(cluster.urls().get(2) + "/streams/" + stream.replace("/", "%2F")).json();
     assertThat(page.get("stream").asText()).isEqualTo(stream);
     assertThat(page.get("events").get(0).get("stream").asText()).isEqualTo(stream);
   }
@@ -162,7 +149,7 @@ class ClusterEndToEndTest {
   @Test
   void readsGoBackwardsAndAnEmptyStreamIsAtMinusOne() {
     String stream = "back-" + UUID.randomUUID();
-    String url = urls.get(0) + "/streams/" + stream;
+    String url = cluster.urls().get(0) + "/streams/" + stream;
     JsonNode empty = http.get(url).json();
     assertThat(empty.get("position").asLong()).isEqualTo(-1);
     assertThat(empty.get("events")).isEmpty();
@@ -181,7 +168,7 @@ class ClusterEndToEndTest {
   @Test
   void movingASegmentSealsItAndTheNewOwnerContinuesThePositions() {
     String stream = "moved-" + UUID.randomUUID();
-    String url = urls.get(0) + "/streams/" + stream;
+    String url = cluster.urls().get(0) + "/streams/" + stream;
     http.post(url, "application/json", Http.event("A", "1"), true);
     http.post(url, "application/json", Http.event("B", "2"), true);
     Segment before = view().openSegmentFor(stream).orElseThrow();
@@ -189,7 +176,10 @@ class ClusterEndToEndTest {
 
     Http.Response moved =
         http.post(
-            urls.get(0) + "/admin/segments/" + before.id() + "/move?to=" + target, null, "", false);
+            cluster.urls().get(0) + "/admin/segments/" + before.id() + "/move?to=" + target,
+            null,
+            "",
+            false);
     assertThat(moved.status()).as(moved.body()).isEqualTo(200);
     assertThat(moved.json().get("created")).hasSize(1);
     await()
@@ -220,17 +210,17 @@ class ClusterEndToEndTest {
 
   @Test
   void healthClusterAndMetricsAnswer() {
-    assertThat(http.get(urls.get(0) + "/health/live").status()).isEqualTo(200);
-    assertThat(http.get(urls.get(1) + "/health/ready").status()).isEqualTo(200);
-    JsonNode c = http.get(urls.get(2) + "/cluster").json();
+    assertThat(http.get(cluster.urls().get(0) + "/health/live").status()).isEqualTo(200);
+    assertThat(http.get(cluster.urls().get(1) + "/health/ready").status()).isEqualTo(200);
+    JsonNode c = http.get(cluster.urls().get(2) + "/cluster").json();
     assertThat(c.get("members")).hasSize(3);
     assertThat(c.get("segments").size()).isGreaterThanOrEqualTo(8);
     http.post(
-        urls.get(0) + "/streams/metrics-" + UUID.randomUUID(),
+        cluster.urls().get(0) + "/streams/metrics-" + UUID.randomUUID(),
         "application/json",
         Http.event("A", "1"),
         true);
-    Http.Response metrics = http.get(urls.get(0) + "/metrics");
+    Http.Response metrics = http.get(cluster.urls().get(0) + "/metrics");
     assertThat(metrics.contentType()).startsWith("text/plain");
     assertThat(metrics.body())
         .contains("fossil_http_appends_seconds_count")

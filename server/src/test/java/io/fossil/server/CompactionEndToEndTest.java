@@ -14,15 +14,12 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Compaction through the real nodes and HTTP (ADR 0021): a stream's segment moves twice, the three
@@ -33,24 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CompactionEndToEndTest {
 
-  @TempDir static Path data;
-  static DevCluster cluster;
-  static List<String> urls;
+  @RegisterExtension static final SharedCluster cluster = new SharedCluster(3, 4);
   final Http http = new Http();
 
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = TestClusters.start(data, 3, 4, false, null);
-    urls = cluster.urls();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
-
   static PlacementView view() {
-    return cluster.nodes().get(0).view();
+    return cluster.view();
   }
 
   /** A stream's history: its events' global positions and the cursor after each event. */
@@ -76,7 +60,7 @@ class CompactionEndToEndTest {
     for (int i = 0; i < generations; i++) {
       Http.Response r =
           http.post(
-              urls.get(0) + "/streams/" + stream,
+              cluster.urls().get(0) + "/streams/" + stream,
               "application/json",
               "{\"events\":[{\"id\":\"e" + i + "\",\"type\":\"T\",\"data\":" + i + "}]}",
               true);
@@ -84,7 +68,7 @@ class CompactionEndToEndTest {
       positions.add(r.json().get("globalPosition").asText());
       JsonNode page =
           http.get(
-                  urls.get(1)
+                  cluster.urls().get(1)
                       + "/events?category="
                       + category
                       + "&limit=1"
@@ -98,7 +82,10 @@ class CompactionEndToEndTest {
         String to = open.owner().equals("n1") ? "n2" : "n1";
         Http.Response moved =
             http.post(
-                urls.get(0) + "/admin/segments/" + open.id() + "/move?to=" + to, null, "", false);
+                cluster.urls().get(0) + "/admin/segments/" + open.id() + "/move?to=" + to,
+                null,
+                "",
+                false);
         assertThat(moved.status()).as(moved.body()).isEqualTo(200);
         await()
             .atMost(Duration.ofSeconds(20))
@@ -126,10 +113,11 @@ class CompactionEndToEndTest {
     // A read model stored the cursor after the second event (it names the second generation).
     String consumer = "rm-" + UUID.randomUUID().toString().substring(0, 8);
     Http.Response stored =
-        put(urls.get(2) + "/consumers/" + consumer + "/cursor", h.cursors().get(1));
+        put(cluster.urls().get(2) + "/consumers/" + consumer + "/cursor", h.cursors().get(1));
     assertThat(stored.status()).as(stored.body()).isEqualTo(200);
 
-    Http.Response compacted = http.post(urls.get(2) + "/admin/compaction", null, "", false);
+    Http.Response compacted =
+        http.post(cluster.urls().get(2) + "/admin/compaction", null, "", false);
     assertThat(compacted.status()).as(compacted.body()).isEqualTo(200);
     List<String> ids = new ArrayList<>();
     compacted.json().get("compacted").forEach(n -> ids.add(n.asText()));
@@ -146,7 +134,7 @@ class CompactionEndToEndTest {
     Segment c = view().segment(h.first()).orElseThrow();
     assertThat(c.parts()).hasSize(3);
     JsonNode segment = null;
-    for (JsonNode s : http.get(urls.get(1) + "/cluster").json().get("segments")) {
+    for (JsonNode s : http.get(cluster.urls().get(1) + "/cluster").json().get("segments")) {
       if (s.get("id").asText().equals(h.first().toString())) {
         segment = s;
       }
@@ -160,7 +148,12 @@ class CompactionEndToEndTest {
       String after = h.cursors().get(k);
       for (int page = 0; page < 10; page++) {
         Http.Response r =
-            http.get(urls.get(k % 3) + "/events?category=" + category + "&limit=2&after=" + after);
+            http.get(
+                cluster.urls().get(k % 3)
+                    + "/events?category="
+                    + category
+                    + "&limit=2&after="
+                    + after);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         r.json().get("events").forEach(e -> rest.add(e.get("position").asLong()));
         after = r.json().get("cursor").asText();
@@ -173,7 +166,8 @@ class CompactionEndToEndTest {
     }
 
     // Stream reads give positions in the compacted segment; the open generation keeps its own.
-    JsonNode events = http.get(urls.get(2) + "/streams/" + h.stream()).json().get("events");
+    JsonNode events =
+        http.get(cluster.urls().get(2) + "/streams/" + h.stream()).json().get("events");
     List<String> now = new ArrayList<>();
     events.forEach(e -> now.add(e.get("globalPosition").asText()));
     assertThat(now.subList(0, 3))
@@ -183,7 +177,7 @@ class CompactionEndToEndTest {
     // An idempotent retry of the second event answers with its position as it is now.
     Http.Response retry =
         http.post(
-            urls.get(0) + "/streams/" + h.stream(),
+            cluster.urls().get(0) + "/streams/" + h.stream(),
             "application/json",
             "{\"events\":[{\"id\":\"e1\",\"type\":\"T\",\"data\":1}]}",
             true);
@@ -197,12 +191,15 @@ class CompactionEndToEndTest {
 
     // The stored cursor was rewritten into today's segments, and still means the same place.
     String rewritten =
-        http.get(urls.get(0) + "/consumers/" + consumer + "/cursor").json().get("cursor").asText();
+        http.get(cluster.urls().get(0) + "/consumers/" + consumer + "/cursor")
+            .json()
+            .get("cursor")
+            .asText();
     assertThat(rewritten).isNotEqualTo(h.cursors().get(1));
     assertThat(compare(rewritten, h.cursors().get(1))).isEqualTo("equal");
     JsonNode waited =
         http.get(
-                urls.get(1)
+                cluster.urls().get(1)
                     + "/consumers/"
                     + consumer
                     + "/wait?timeout=0&position="
@@ -211,7 +208,7 @@ class CompactionEndToEndTest {
     assertThat(waited.get("reached").asBoolean()).isTrue();
     waited =
         http.get(
-                urls.get(1)
+                cluster.urls().get(1)
                     + "/consumers/"
                     + consumer
                     + "/wait?timeout=0&position="
@@ -220,7 +217,7 @@ class CompactionEndToEndTest {
     assertThat(waited.get("reached").asBoolean()).isFalse();
 
     // Nothing left to compact: a second pass is a no-op.
-    Http.Response again = http.post(urls.get(0) + "/admin/compaction", null, "", false);
+    Http.Response again = http.post(cluster.urls().get(0) + "/admin/compaction", null, "", false);
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.json().get("compacted")).isEmpty();
   }
@@ -244,7 +241,7 @@ class CompactionEndToEndTest {
 
     Http.Response r =
         http.get(
-            urls.get(1)
+            cluster.urls().get(1)
                 + "/events?category="
                 + h.stream().substring(0, h.stream().indexOf('-'))
                 + "&after="
@@ -255,7 +252,7 @@ class CompactionEndToEndTest {
     assertThat(r.json().get("detail").asText()).contains("compaction");
     assertThat(
             http.get(
-                    urls.get(2)
+                    cluster.urls().get(2)
                         + "/positions/compare?a="
                         + enc(h.positions().get(1))
                         + "&b="
@@ -265,18 +262,20 @@ class CompactionEndToEndTest {
     // The head's own id is not retired: cursors naming only it still work.
     Http.Response first =
         http.get(
-            urls.get(1)
+            cluster.urls().get(1)
                 + "/events?category="
                 + h.stream().substring(0, h.stream().indexOf('-'))
                 + "&after="
                 + h.cursors().get(0));
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     // And stream reads never expire: the events are where they were written.
-    assertThat(http.get(urls.get(0) + "/streams/" + h.stream()).json().get("events")).hasSize(3);
+    assertThat(http.get(cluster.urls().get(0) + "/streams/" + h.stream()).json().get("events"))
+        .hasSize(3);
   }
 
   private String compare(String a, String b) {
-    Http.Response r = http.get(urls.get(0) + "/positions/compare?a=" + enc(a) + "&b=" + enc(b));
+    Http.Response r =
+        http.get(cluster.urls().get(0) + "/positions/compare?a=" + enc(a) + "&b=" + enc(b));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json().get("order").asText();
   }

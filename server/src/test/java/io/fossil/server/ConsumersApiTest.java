@@ -17,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +24,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,22 +39,13 @@ class ConsumersApiTest {
 
   private static final String JSON = "application/json";
 
-  @TempDir static Path data;
-  static DevCluster cluster;
-  static List<String> urls;
+  @RegisterExtension static final SharedCluster cluster = new SharedCluster(3, 4);
   static int tag;
   final Http http = new Http();
 
   @BeforeAll
-  static void start() throws Exception {
-    cluster = TestClusters.start(data, 3, 4, false, null);
-    urls = cluster.urls();
-    tag = CursorReader.clusterTag(cluster.nodes().get(0).view());
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
+  static void tag() {
+    tag = CursorReader.clusterTag(cluster.view());
   }
 
   static String consumer() {
@@ -75,29 +64,15 @@ class ConsumersApiTest {
         + "}";
   }
 
-  Http.Response call(String method, String url, String contentType, String body) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(30))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (contentType != null) {
-      b.header("Content-Type", contentType);
-    }
-    return http.send(b.build(), false);
-  }
-
   Http.Response put(String node, String name, String body) {
-    return call("PUT", node + "/consumers/" + name + "/cursor", JSON, body);
+    return http.call("PUT", node + "/consumers/" + name + "/cursor", JSON, body);
   }
 
   /** Appends one event and answers its global position. */
   String append(String stream) {
     Http.Response r =
-        http.post(urls.get(0) + "/streams/" + stream, JSON, Http.event("Placed", "{}"), true);
+        http.post(
+            cluster.urls().get(0) + "/streams/" + stream, JSON, Http.event("Placed", "{}"), true);
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     return r.json().get("globalPosition").asText();
   }
@@ -142,29 +117,31 @@ class ConsumersApiTest {
   @Test
   void aCursorPutThroughOneNodeIsReadThroughTheOthersAndDeletedThroughAny() {
     String name = consumer();
-    String cursor = cursorPast(urls.get(1), append("orders-" + UUID.randomUUID()));
+    String cursor = cursorPast(cluster.urls().get(1), append("orders-" + UUID.randomUUID()));
 
-    Http.Response stored = put(urls.get(0), name, body(cursor));
+    Http.Response stored = put(cluster.urls().get(0), name, body(cursor));
     assertThat(stored.status()).as(stored.body()).isEqualTo(200);
     assertThat(stored.contentType()).isEqualTo(JSON);
     assertThat(stored.json().get("name").asText()).isEqualTo(name);
     assertThat(stored.json().get("cursor").asText()).isEqualTo(cursor);
-    for (String url : urls) {
+    for (String url : cluster.urls()) {
       Http.Response read = http.get(url + "/consumers/" + name + "/cursor");
       assertThat(read.status()).as(read.body()).isEqualTo(200);
       assertThat(read.json().get("name").asText()).isEqualTo(name);
       assertThat(read.json().get("cursor").asText()).isEqualTo(cursor);
     }
 
-    Http.Response deleted = call("DELETE", urls.get(2) + "/consumers/" + name, null, null);
+    Http.Response deleted =
+        http.call("DELETE", cluster.urls().get(2) + "/consumers/" + name, null, null);
     assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
     assertThat(deleted.body()).isEmpty();
-    for (String url : urls) {
+    for (String url : cluster.urls()) {
       Http.Response gone = http.get(url + "/consumers/" + name + "/cursor");
       assertProblem(gone, 404, "consumer-not-found");
       assertThat(gone.json().get("name").asText()).isEqualTo(name);
     }
-    assertThat(call("DELETE", urls.get(1) + "/consumers/" + name, null, null).status())
+    assertThat(
+            http.call("DELETE", cluster.urls().get(1) + "/consumers/" + name, null, null).status())
         .isEqualTo(204);
   }
 
@@ -172,31 +149,34 @@ class ConsumersApiTest {
   void compareAndSetRefusesAStaleExpectationWithTheActualCursor() {
     String name = consumer();
     String first = Cursor.start(tag).encode();
-    String second = cursorPast(urls.get(0), append("cas-" + UUID.randomUUID()));
+    String second = cursorPast(cluster.urls().get(0), append("cas-" + UUID.randomUUID()));
 
-    assertThat(put(urls.get(0), name, body(first, null)).status()).isEqualTo(200);
+    assertThat(put(cluster.urls().get(0), name, body(first, null)).status()).isEqualTo(200);
     // "none expected" again: someone already stored one.
-    Http.Response taken = put(urls.get(1), name, body(second, null));
+    Http.Response taken = put(cluster.urls().get(1), name, body(second, null));
     assertProblem(taken, 409, "wrong-expected-cursor");
     assertThat(taken.json().get("actualCursor").asText()).isEqualTo(first);
     assertThat(taken.json().get("expectedCursor").isNull()).isTrue();
 
-    Http.Response moved = put(urls.get(1), name, body(second, first));
+    Http.Response moved = put(cluster.urls().get(1), name, body(second, first));
     assertThat(moved.status()).as(moved.body()).isEqualTo(200);
     assertThat(moved.json().get("cursor").asText()).isEqualTo(second);
 
     // A writer that still believes the first cursor is stored loses, and changes nothing.
-    Http.Response stale = put(urls.get(2), name, body(first, first));
+    Http.Response stale = put(cluster.urls().get(2), name, body(first, first));
     assertProblem(stale, 409, "wrong-expected-cursor");
     assertThat(stale.json().get("name").asText()).isEqualTo(name);
     assertThat(stale.json().get("expectedCursor").asText()).isEqualTo(first);
     assertThat(stale.json().get("actualCursor").asText()).isEqualTo(second);
     assertThat(
-            http.get(urls.get(0) + "/consumers/" + name + "/cursor").json().get("cursor").asText())
+            http.get(cluster.urls().get(0) + "/consumers/" + name + "/cursor")
+                .json()
+                .get("cursor")
+                .asText())
         .isEqualTo(second);
 
     // Expecting a cursor of a consumer that has none is a conflict too.
-    Http.Response none = put(urls.get(0), consumer(), body(second, first));
+    Http.Response none = put(cluster.urls().get(0), consumer(), body(second, first));
     assertProblem(none, 409, "wrong-expected-cursor");
     assertThat(none.json().get("actualCursor").isNull()).isTrue();
   }
@@ -205,7 +185,8 @@ class ConsumersApiTest {
   void aWaitReturnsAsSoonAsACursorStoredThroughAnotherNodePassesThePosition() throws Exception {
     String name = consumer();
     String global = append("rw-" + UUID.randomUUID());
-    assertThat(put(urls.get(1), name, body(Cursor.start(tag).encode())).status()).isEqualTo(200);
+    assertThat(put(cluster.urls().get(1), name, body(Cursor.start(tag).encode())).status())
+        .isEqualTo(200);
 
     Node waiting = cluster.nodes().get(0);
     int before = waiting.consumers().waiting();
@@ -213,7 +194,7 @@ class ConsumersApiTest {
         http.noRedirects.sendAsync(
             HttpRequest.newBuilder(
                     URI.create(
-                        urls.get(0)
+                        cluster.urls().get(0)
                             + "/consumers/"
                             + name
                             + "/wait?position="
@@ -224,11 +205,11 @@ class ConsumersApiTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     await().atMost(Duration.ofSeconds(10)).until(() -> waiting.consumers().waiting() > before);
-    String cursor = cursorPast(urls.get(2), global);
+    String cursor = cursorPast(cluster.urls().get(2), global);
     assertThat(wait).as("the stored cursor does not contain the position yet").isNotDone();
 
     long put = System.nanoTime();
-    assertThat(put(urls.get(1), name, body(cursor)).status()).isEqualTo(200);
+    assertThat(put(cluster.urls().get(1), name, body(cursor)).status()).isEqualTo(200);
     HttpResponse<String> answer = wait.get(10, TimeUnit.SECONDS);
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - put);
 
@@ -245,11 +226,17 @@ class ConsumersApiTest {
   void aWaitForAPositionAlreadyPassedAnswersAtOnce() {
     String name = consumer();
     String global = append("done-" + UUID.randomUUID());
-    String cursor = cursorPast(urls.get(0), global);
-    assertThat(put(urls.get(0), name, body(cursor)).status()).isEqualTo(200);
+    String cursor = cursorPast(cluster.urls().get(0), global);
+    assertThat(put(cluster.urls().get(0), name, body(cursor)).status()).isEqualTo(200);
 
     Http.Response r =
-        http.get(urls.get(2) + "/consumers/" + name + "/wait?position=" + global + "&timeout=0");
+        http.get(
+            cluster.urls().get(2)
+                + "/consumers/"
+                + name
+                + "/wait?position="
+                + global
+                + "&timeout=0");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("reached").asBoolean()).isTrue();
     assertThat(r.json().get("cursor").asText()).isEqualTo(cursor);
@@ -259,12 +246,18 @@ class ConsumersApiTest {
   void aWaitThatTimesOutSaysNotReachedWithTheCurrentCursor() {
     String name = consumer();
     String start = Cursor.start(tag).encode();
-    assertThat(put(urls.get(0), name, body(start)).status()).isEqualTo(200);
+    assertThat(put(cluster.urls().get(0), name, body(start)).status()).isEqualTo(200);
     String global = append("late-" + UUID.randomUUID());
 
     long begin = System.nanoTime();
     Http.Response r =
-        http.get(urls.get(1) + "/consumers/" + name + "/wait?position=" + global + "&timeout=300");
+        http.get(
+            cluster.urls().get(1)
+                + "/consumers/"
+                + name
+                + "/wait?position="
+                + global
+                + "&timeout=300");
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("name").asText()).isEqualTo(name);
@@ -275,7 +268,12 @@ class ConsumersApiTest {
     // A consumer that never stored a cursor may still be starting: it is waited for too.
     Http.Response never =
         http.get(
-            urls.get(2) + "/consumers/" + consumer() + "/wait?position=" + global + "&timeout=100");
+            cluster.urls().get(2)
+                + "/consumers/"
+                + consumer()
+                + "/wait?position="
+                + global
+                + "&timeout=100");
     assertThat(never.status()).as(never.body()).isEqualTo(200);
     assertThat(never.json().get("reached").asBoolean()).isFalse();
     assertThat(never.json().get("cursor").isNull()).isTrue();
@@ -285,7 +283,7 @@ class ConsumersApiTest {
   void aClientThatHangsUpEndsItsWait() throws Exception {
     Node node = cluster.nodes().get(2);
     int before = node.consumers().waiting();
-    URI base = URI.create(urls.get(2));
+    URI base = URI.create(cluster.urls().get(2));
     String global = new GlobalPosition(new SegmentId(1, 0, -1L), 1_000_000).toString();
     try (Socket socket = new Socket(base.getHost(), base.getPort())) {
       OutputStream out = socket.getOutputStream();
@@ -568,11 +566,11 @@ class ConsumersApiTest {
       String body,
       int status,
       String type) {
-    String victim = cursorPast(urls.get(0), append("victim-" + UUID.randomUUID()));
-    assertThat(put(urls.get(0), "victim", body(victim)).status()).isEqualTo(200);
+    String victim = cursorPast(cluster.urls().get(0), append("victim-" + UUID.randomUUID()));
+    assertThat(put(cluster.urls().get(0), "victim", body(victim)).status()).isEqualTo(200);
     List<String> before = storedCursors();
 
-    Http.Response response = call(method, urls.get(1) + path, contentType, body);
+    Http.Response response = http.call(method, cluster.urls().get(1) + path, contentType, body);
 
     assertProblem(response, status, type);
     assertThat(storedCursors()).isEqualTo(before);

@@ -34,14 +34,28 @@ final class Http {
   }
 
   Response post(String url, String contentType, String body, boolean follow) {
+    return send(request("POST", url, contentType, body), follow);
+  }
+
+  /** Any method, without following redirects. */
+  Response call(String method, String url, String contentType, String body) {
+    return send(request(method, url, contentType, body), false);
+  }
+
+  /** A request with a 30 s timeout; null {@code contentType} or {@code body} leaves it out. */
+  static HttpRequest request(String method, String url, String contentType, String body) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
-    return send(b.build(), follow);
+    return b.build();
   }
 
   Response get(String url) {
