@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCommand;
-import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,20 +122,7 @@ class RatisPlacementClientTest {
 
   private void startGroup() throws Exception {
     for (String id : addresses.keySet()) {
-      RatisPlacementPeer peer =
-          new RatisPlacementPeer(
-              new RatisPlacementPeer.Config(
-                  id,
-                  addresses,
-                  dir.resolve(id),
-                  group,
-                  new PlacementConfig(8, 3, 600_000, 4),
-                  Duration.ofMillis(100),
-                  1000),
-              store,
-              Clock.systemUTC());
-      peers.add(peer);
-      peer.start().get(30, TimeUnit.SECONDS);
+      peers.add(TestVoters.start(id, addresses, dir, group, store, 1000));
     }
   }
 }

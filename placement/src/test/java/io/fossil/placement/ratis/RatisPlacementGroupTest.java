@@ -7,14 +7,12 @@ import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCodec;
 import io.fossil.placement.PlacementCommand;
-import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,20 +129,7 @@ class RatisPlacementGroupTest {
   }
 
   private RatisPlacementPeer startPeer(String id) throws Exception {
-    RatisPlacementPeer peer =
-        new RatisPlacementPeer(
-            new RatisPlacementPeer.Config(
-                id,
-                addresses,
-                dir.resolve(id),
-                group,
-                new PlacementConfig(8, 3, 600_000, 4),
-                Duration.ofMillis(100),
-                10),
-            store,
-            Clock.systemUTC());
-    peer.start().get(30, TimeUnit.SECONDS);
-    return peer;
+    return TestVoters.start(id, addresses, dir, group, store, 10);
   }
 
   private RatisPlacementPeer awaitLeader() {
