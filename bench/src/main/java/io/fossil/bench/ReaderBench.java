@@ -124,14 +124,7 @@ final class ReaderBench implements Callable<Integer> {
   private void runCell(String name, int segments, int history, boolean compact, double share)
       throws Exception {
     Path dir = Files.createTempDirectory("fossil-reader-bench");
-    Compactor.Options defaults = Compactor.Options.DEFAULTS;
-    Compactor.Options compaction =
-        new Compactor.Options(
-            defaults.interval(),
-            defaults.translationGrace(),
-            defaults.maxRunsPerPass(),
-            defaults.maxSegmentsPerRun(),
-            share);
+    Compactor.Options compaction = Compactor.Options.DEFAULTS.withShare(share);
     try (DevCluster cluster = start(dir, 1, segments, null, compaction)) {
       Node node = cluster.nodes().get(0);
       String url = cluster.urls().get(0);
@@ -333,6 +326,7 @@ final class ReaderBench implements Callable<Integer> {
               }
             },
             "compaction-load");
+    long loadStarted = System.nanoTime();
     load.start();
     Thread.sleep(3_000); // warm-up of the load
     long t0 = System.nanoTime();
@@ -352,7 +346,9 @@ final class ReaderBench implements Callable<Integer> {
     stop.set(true);
     load.join();
     inFlight.acquire(32);
-    double rateBefore = rate(acked, t0 - span, t0);
+    // Not reaching back into the load's first second, when a long pass makes the window long.
+    long beforeFrom = Math.max(t0 - span, loadStarted + TimeUnit.SECONDS.toNanos(1));
+    double rateBefore = rate(acked, beforeFrom, t0);
     double rateInPass = rate(acked, t0, t1);
     double rateAfter = rate(acked, t1, t1 + span);
     double rateAround = (rateBefore + rateAfter) / 2;
@@ -375,7 +371,7 @@ final class ReaderBench implements Callable<Integer> {
             eventsCompacted / passSeconds,
             rateInPass,
             rateBefore,
-            span / 1e6,
+            (t0 - beforeFrom) / 1e6,
             rateAfter,
             span / 1e6,
             rateInPass / rateAround,

@@ -47,6 +47,7 @@ final class Cluster implements AutoCloseable {
 
   private final Settings settings;
   private final Network network;
+  private final Thread networkCleanup = new Thread(this::closeNetwork, "chaos-network-cleanup");
   private final Api api;
   private final String storeUri;
   private final Proc etcd;
@@ -68,7 +69,7 @@ final class Cluster implements AutoCloseable {
     }
     Files.createDirectories(settings.dir());
     this.network = Network.create(settings.nodes(), settings.networkTag(), settings.loopback());
-    Runtime.getRuntime().addShutdownHook(new Thread(network::close, "chaos-network-cleanup"));
+    Runtime.getRuntime().addShutdownHook(networkCleanup); // if the suite is killed
     try {
       int n = settings.nodes();
       this.nodes = new Proc[n];
@@ -418,6 +419,15 @@ final class Cluster implements AutoCloseable {
     if (etcd != null && etcd.isAlive()) {
       etcd.kill();
     }
+    network.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(networkCleanup);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs (and finds the network closed)
+    }
+  }
+
+  private void closeNetwork() {
     network.close();
   }
 

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Where the nodes live on the network. With root, {@code ip} and {@code iptables}, each node gets
@@ -109,6 +111,7 @@ abstract class Network implements AutoCloseable {
     private final String tag;
     private final FileChannel lockFile;
     private final FileLock lock;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     static String unavailable() {
       if (!"root".equals(System.getProperty("user.name"))) {
@@ -132,10 +135,16 @@ abstract class Network implements AutoCloseable {
       // process, so a killed suite never blocks the next one.
       try {
         lockFile = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        lock = lockFile.tryLock();
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot lock " + LOCK, e);
+        throw new UncheckedIOException("cannot open " + LOCK, e);
       }
+      FileLock held;
+      try {
+        held = lockFile.tryLock();
+      } catch (IOException | OverlappingFileLockException e) {
+        held = null; // held by this process already: another suite in this JVM
+      }
+      lock = held;
       if (lock == null) {
         try {
           lockFile.close();
@@ -227,18 +236,22 @@ abstract class Network implements AutoCloseable {
       }
     }
 
+    /** Deletes this suite's namespaces and links, then releases the lock; only the first call. */
     @Override
     public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
       for (int i = 0; i < nodes; i++) {
         quietly("ip", "netns", "del", ns(i));
         quietly("ip", "link", "del", "fsl" + tag + "v" + i);
       }
+      quietly("ip", "link", "del", bridge);
       try {
-        lockFile.close(); // releases the lock
+        lockFile.close(); // releases the lock, last: the subnet is free now
       } catch (IOException e) {
         // the lock goes with the process in any case
       }
-      quietly("ip", "link", "del", bridge);
     }
 
     /**

@@ -67,6 +67,11 @@ public final class Compactor {
       }
     }
 
+    /** These options with another share. */
+    public Options withShare(double share) {
+      return new Options(interval, translationGrace, maxRunsPerPass, maxSegmentsPerRun, share);
+    }
+
     /** How long to wait after a command that kept the pass busy for {@code busy}. */
     Duration pauseAfter(Duration busy) {
       return share >= 1

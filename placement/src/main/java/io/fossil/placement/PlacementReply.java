@@ -6,6 +6,14 @@ import java.util.List;
 /** The placement group's answer to a {@link PlacementCommand}. */
 public sealed interface PlacementReply {
 
+  /**
+   * The placement version a change or an acknowledgement brought (a node that waits for its view to
+   * reach it sees the command applied); -1 for a lease or a refusal.
+   */
+  default long changedVersion() {
+    return this instanceof Changed c ? c.version() : this instanceof Ok ok ? ok.version() : -1;
+  }
+
   /** Done; {@code version} is the placement version after the command. */
   record Ok(long version) implements PlacementReply {}
 

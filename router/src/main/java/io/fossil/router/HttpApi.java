@@ -699,10 +699,7 @@ public final class HttpApi {
               }
               List<SegmentId> created =
                   reply instanceof PlacementReply.Changed c ? c.created() : List.of();
-              long version =
-                  reply instanceof PlacementReply.Changed c
-                      ? c.version()
-                      : reply instanceof PlacementReply.Ok ok ? ok.version() : -1;
+              long version = reply.changedVersion();
               return Answer.json(
                   200,
                   g -> {

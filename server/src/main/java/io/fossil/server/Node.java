@@ -191,7 +191,7 @@ public final class Node implements NodeServices, AutoCloseable {
         new Compactor(
             config.compaction(),
             this::view,
-            this::submit,
+            command -> placement.submit(command),
             version -> awaitView(version - 1, Duration.ofSeconds(5)),
             translate ->
                 consumers.rewriteAll(
@@ -252,8 +252,9 @@ public final class Node implements NodeServices, AutoCloseable {
         .thenRun(
             () -> {
               Duration leaseLength = Duration.ofMillis(config.placement().leaseMillis());
-              // No placement call waits longer than a lease (at least a request timeout): a call
-              // that cannot be answered must not hold back the heartbeats behind it for long.
+              // A placement call retries for a lease (at least a request timeout) and ends at most
+              // one request timeout and 0.4 s after that: a call that cannot be answered must not
+              // hold back the heartbeats behind it for long.
               Duration requestTimeout = Duration.ofSeconds(3);
               placement =
                   RatisPlacementClient.connect(
@@ -341,7 +342,12 @@ public final class Node implements NodeServices, AutoCloseable {
             })
         .thenCompose(f -> f)
         .thenCompose(x -> lease.heartbeat())
-        .thenAccept(x -> {});
+        .thenAccept(
+            renewal -> {
+              if (renewal instanceof LeaseKeeper.Renewal.Held) {
+                heartbeatAcknowledged();
+              }
+            });
   }
 
   // ------------------------------------------------------------------ following placement
@@ -473,27 +479,31 @@ public final class Node implements NodeServices, AutoCloseable {
       return;
     }
     if (heartbeatInFlight.compareAndSet(false, true)) {
-      lease
-          .heartbeat()
-          .whenComplete(
-              (renewal, error) -> {
-                heartbeatInFlight.set(false);
-                if (error != null) {
-                  placementFailed("a heartbeat", error);
-                  return;
-                }
-                if (renewal instanceof LeaseKeeper.Renewal.Held held) {
-                  lastAckNanos = System.nanoTime();
-                  leaseRenewals.increment();
-                  appenders.values().forEach(a -> a.renewLease(held.deadlineNanos()));
-                } else if (renewal instanceof LeaseKeeper.Renewal.Lost lost) {
-                  leaseLosses.increment();
-                  LOG.warn("node {} lost its leases: {}", config.nodeId(), lost.reason().message());
-                  if (lost.reason().code() == PlacementReply.Code.UNKNOWN_MEMBER) {
-                    reregister();
-                  }
-                }
-              });
+      CompletableFuture<LeaseKeeper.Renewal> sent;
+      try {
+        sent = lease.heartbeat();
+      } catch (RuntimeException e) { // a timer task must not throw: it would never run again
+        sent = CompletableFuture.failedFuture(e);
+      }
+      sent.whenComplete(
+          (renewal, error) -> {
+            heartbeatInFlight.set(false);
+            if (error != null) {
+              placementFailed("a heartbeat", error);
+              return;
+            }
+            if (renewal instanceof LeaseKeeper.Renewal.Held held) {
+              heartbeatAcknowledged();
+              leaseRenewals.increment();
+              appenders.values().forEach(a -> a.renewLease(held.deadlineNanos()));
+            } else if (renewal instanceof LeaseKeeper.Renewal.Lost lost) {
+              leaseLosses.increment();
+              LOG.warn("node {} lost its leases: {}", config.nodeId(), lost.reason().message());
+              if (lost.reason().code() == PlacementReply.Code.UNKNOWN_MEMBER) {
+                reregister();
+              }
+            }
+          });
     }
     checkAppenders();
     reportSeals();
@@ -513,6 +523,12 @@ public final class Node implements NodeServices, AutoCloseable {
                 placementFailed("its registration", error);
               }
             });
+  }
+
+  /** The placement group answered: what readiness reports about failures is history now. */
+  private void heartbeatAcknowledged() {
+    lastAckNanos = System.nanoTime();
+    lastPlacementError = null;
   }
 
   /**
@@ -622,10 +638,7 @@ public final class Node implements NodeServices, AutoCloseable {
         .submit(command)
         .thenCompose(
             reply -> {
-              long version =
-                  reply instanceof PlacementReply.Changed c
-                      ? c.version()
-                      : reply instanceof PlacementReply.Ok ok ? ok.version() : -1;
+              long version = reply.changedVersion();
               return version < 0
                   ? CompletableFuture.completedFuture(reply)
                   : views.await(version - 1, Duration.ofSeconds(5)).thenApply(v -> reply);

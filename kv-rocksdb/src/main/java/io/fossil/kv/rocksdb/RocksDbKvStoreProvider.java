@@ -37,15 +37,24 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
 
   /** {@code blockCache=<size>}, the only option; anything else is refused with what is allowed. */
   static long blockCacheOption(String uri, String query) {
-    String[] kv = query.split("=", 2);
-    if (kv.length != 2 || !kv[0].equals("blockCache")) {
-      throw new IllegalArgumentException(
-          "a rocksdb store URI takes one option, blockCache (e.g. rocksdb:/var/lib/fossil?blockCache=1g);"
-              + " got '"
-              + uri
-              + "'");
+    String value = null;
+    for (String pair : query.split("&", -1)) {
+      String[] kv = pair.split("=", 2);
+      if (kv.length != 2 || !kv[0].equals("blockCache") || value != null) {
+        throw new IllegalArgumentException(
+            "a rocksdb store URI takes one option, blockCache, once (e.g."
+                + " rocksdb:/var/lib/fossil?blockCache=1g); got '"
+                + uri
+                + "'");
+      }
+      value = kv[1];
     }
-    String size = kv[1].trim().toLowerCase(java.util.Locale.ROOT);
+    return size(uri, value);
+  }
+
+  /** {@code 512m}, {@code 2g}, ...: at least 1 MiB. */
+  private static long size(String uri, String value) {
+    String size = value.trim().toLowerCase(java.util.Locale.ROOT);
     int shift = size.endsWith("g") ? 30 : size.endsWith("m") ? 20 : size.endsWith("k") ? 10 : -1;
     try {
       if (shift < 0) {
@@ -59,7 +68,7 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           "blockCache must be a size of at least 1m, such as 512m or 2g; got '"
-              + kv[1]
+              + value
               + "' in '"
               + uri
               + "'");

@@ -30,9 +30,13 @@ class RocksDbKvStoreProviderTest {
   @Test
   void anUnknownOptionOrABadSizeIsRefusedWithWhatIsAllowed() {
     String base = "rocksdb:" + dir.resolve("d");
-    assertThatThrownBy(() -> KvStores.open(base + "?cache=1g"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("takes one option, blockCache");
+    for (String query :
+        new String[] {"cache=1g", "blockCache=1g&x=y", "blockCache=1g&blockCache=2g"}) {
+      assertThatThrownBy(() -> KvStores.open(base + "?" + query))
+          .as(query)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("takes one option, blockCache");
+    }
     for (String bad : new String[] {"12", "0m", "512k", "-1g", "lots", "9999999999999g", ""}) {
       assertThatThrownBy(() -> KvStores.open(base + "?blockCache=" + bad))
           .as(bad)

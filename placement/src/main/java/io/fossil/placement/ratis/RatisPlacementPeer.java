@@ -38,8 +38,12 @@ public final class RatisPlacementPeer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RatisPlacementPeer.class);
 
-  /** How long the leader's duties may take before the next tick may start them again. */
-  private static final Duration DUTY_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long the leader's reservation of segment sequences may wait for the store. Placement calls
+   * end on their own (their client bounds them), so with this bound every step of a duty ends, and
+   * so does the duty: the next tick can always start the next one.
+   */
+  private static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * @param nodeId this voter's id (also its Raft peer id)
@@ -178,15 +182,16 @@ public final class RatisPlacementPeer implements AutoCloseable {
         wasLeader
             ? CompletableFuture.completedFuture(null)
             : client.submit(new PlacementCommand.LeaderChanged()).thenRun(() -> wasLeader = true);
-    duty.thenCompose(x -> reserver.reserveIfLow(stateMachine.view()))
+    duty.thenCompose(
+            x ->
+                reserver
+                    .reserveIfLow(stateMachine.view())
+                    .orTimeout(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
         .thenCompose(
             cmd ->
                 cmd.map(c -> client.submit(c).thenApply(r -> (Object) r))
                     .orElse(CompletableFuture.completedFuture(null)))
         .thenCompose(x -> client.submit(new PlacementCommand.Tick()))
-        // Placement calls end on their own; this also bounds the store call, so a duty that
-        // never ends cannot stop this leader's duties for good.
-        .orTimeout(DUTY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (r, e) -> {
               dutyRunning = false;
