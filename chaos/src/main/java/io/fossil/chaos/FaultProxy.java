@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link Mode.Pass}: every chunk read is written on at once.
  *   <li>{@link Mode.Delay}: every chunk read is written on a fixed latency after it was read, in
  *       order per direction; a chunk read under a longer latency holds back the ones read after it,
- *       so lowering or healing the latency never reorders bytes. Connections are not throttled (up
- *       to {@value #QUEUED_CHUNKS} chunks wait per direction).
+ *       so lowering or healing the latency never reorders bytes. Up to {@value #QUEUED_CHUNKS}
+ *       chunks wait per direction; beyond that the proxy stops reading, and the sender's own
+ *       buffers fill up, as behind a slow link.
  *   <li>{@link Mode.Blackhole}: nothing moves either way. Open connections stay open and silent,
  *       and a new connection is accepted but reaches the target only on heal. This is what TCP sees
  *       across a network that drops every packet: no reset and no FIN, only silence until some

@@ -88,8 +88,8 @@ public final class RatisPlacementClient implements PlacementClient {
   }
 
   /**
-   * Connects to the group of the given voters (id → host:port); a call gives up after three request
-   * timeouts.
+   * Connects to the group of the given voters (id → host:port); a call retries for three request
+   * timeouts and ends at most one request timeout (and 0.4 s) after that.
    */
   public static RatisPlacementClient connect(
       String groupName, Map<String, String> peers, Duration requestTimeout) {

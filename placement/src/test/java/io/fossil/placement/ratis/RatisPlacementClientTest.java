@@ -8,7 +8,6 @@ import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,11 +43,7 @@ class RatisPlacementClientTest {
   void addresses() throws Exception {
     group = "test-" + UUID.randomUUID();
     store = KvStores.open("mem:" + group);
-    for (String id : List.of("p1", "p2", "p3")) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        addresses.put(id, "127.0.0.1:" + s.getLocalPort());
-      }
-    }
+    addresses.putAll(TestVoters.addresses());
   }
 
   @AfterEach

@@ -10,7 +10,6 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,9 +41,7 @@ class RatisPlacementGroupTest {
   void startGroup() throws Exception {
     group = "test-" + UUID.randomUUID();
     store = KvStores.open("mem:" + group);
-    for (String id : List.of("p1", "p2", "p3")) {
-      addresses.put(id, "127.0.0.1:" + freePort());
-    }
+    addresses.putAll(TestVoters.addresses());
     for (String id : addresses.keySet()) {
       peers.add(startPeer(id));
     }
@@ -156,11 +153,5 @@ class RatisPlacementGroupTest {
                 assertThat(PlacementCodec.encode(p.localView())).isEqualTo(first);
               }
             });
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
