@@ -346,6 +346,39 @@ final class Cluster implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether a node leads the placement group and has heard from every follower within {@code
+   * within}: every Raft link works again, not only a majority. A healed proxy or namespace can
+   * leave a link down for seconds (gRPC reconnects with back-off), and a fault injected then would
+   * cut a second link and leave no majority at all.
+   */
+  boolean placementHealed(Duration within) {
+    for (int i = 0; i < nodes.length; i++) {
+      if (!isUp(i)) {
+        continue;
+      }
+      try {
+        Api.Response r = api.get(url(i) + "/metrics");
+        if (r.status() != 200) {
+          continue;
+        }
+        Optional<Double> silence =
+            r.body()
+                .lines()
+                .filter(l -> l.startsWith("fossil_placement_follower_silence_seconds{"))
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .filter(v -> !v.isNaN())
+                .findFirst();
+        if (silence.isPresent()) {
+          return silence.get() * 1000 < within.toMillis();
+        }
+      } catch (IOException | NumberFormatException e) {
+        // That node cannot tell; ask the next.
+      }
+    }
+    return false;
+  }
+
   /** {@code GET /cluster} from the first node that answers. */
   JsonNode view() throws IOException {
     return view(-1);

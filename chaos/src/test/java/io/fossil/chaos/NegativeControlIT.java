@@ -29,7 +29,7 @@ class NegativeControlIT {
                 "--seed=7",
                 "--faults=partition",
                 "--loopback",
-                "--phase-seconds=20",
+                "--phase-seconds=30",
                 "--mix-seconds=0",
                 "--unsafe-disable-fencing",
                 "--drain-seconds=10", // its readers may never catch up: the data is broken

@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -183,6 +184,21 @@ public final class Node implements NodeServices, AutoCloseable {
             .register(registry);
     Gauge.builder("fossil.placement.leader", this, n -> n.peer != null && n.peer.isLeader() ? 1 : 0)
         .description("1 while this node leads the placement group")
+        .register(registry);
+    Gauge.builder(
+            "fossil.placement.follower.silence",
+            this,
+            n -> {
+              if (n.peer == null) {
+                return Double.NaN;
+              }
+              OptionalLong silence = n.peer.longestFollowerSilenceMillis();
+              return silence.isPresent() ? silence.getAsLong() / 1000.0 : Double.NaN;
+            })
+        .baseUnit("seconds")
+        .description(
+            "on the placement leader, how long the least recently heard follower has been silent;"
+                + " NaN elsewhere")
         .register(registry);
     Gauge.builder("fossil.segments.owned", appenders, Map::size)
         .description("segments this node writes")

@@ -8,6 +8,7 @@ import io.fossil.placement.PlacementView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,6 +29,8 @@ import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
@@ -84,7 +87,7 @@ public final class RatisPlacementClient implements PlacementClient {
     this.group = group;
     this.requestTimeout = requestTimeout;
     this.callTimeout = callTimeout;
-    client.set(newRaftClient());
+    client.set(newRaftClient(group.getPeers().iterator().next().getId()));
   }
 
   /**
@@ -116,7 +119,12 @@ public final class RatisPlacementClient implements PlacementClient {
         RatisGroups.group(groupName, peers), requestTimeout, callTimeout);
   }
 
-  private RaftClient newRaftClient() {
+  /**
+   * A Ratis client that sends its first attempt to {@code firstTry}. Always named: left to itself,
+   * Ratis starts at the last leader any client in this JVM saw for the group, which may be the very
+   * voter that just hung.
+   */
+  private RaftClient newRaftClient(RaftPeerId firstTry) {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(requestTimeout));
     // Ours is the limit that counts (it fails instead of blocking); Ratis's must never be reached.
@@ -133,6 +141,7 @@ public final class RatisPlacementClient implements PlacementClient {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setRaftGroup(group)
+        .setLeaderId(firstTry)
         .setRetryPolicy(retry.build())
         .build();
   }
@@ -226,7 +235,11 @@ public final class RatisPlacementClient implements PlacementClient {
       if (closed || client.get() != failed) {
         return;
       }
-      client.set(newRaftClient());
+      // The failed client's last guess at the leader may be a voter that is cut off: its calls
+      // hang rather than fail, so a fresh client that tried it again would hang again while the
+      // rest of the group has long elected another leader. Start at the next voter instead; a
+      // follower answers with the leader's id.
+      client.set(newRaftClient(nextPeer(failed.getLeaderId())));
     }
     LOG.warn(
         "placement call {} failed after {} ms ({}); the next calls go through a new Ratis client",
@@ -234,6 +247,22 @@ public final class RatisPlacementClient implements PlacementClient {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
         unwrap(error).toString());
     CLOSER.execute(() -> closeQuietly(failed));
+  }
+
+  /** The voter after {@code id} in the group's order, wrapping around. */
+  RaftPeerId nextPeer(RaftPeerId id) {
+    List<RaftPeer> peers = List.copyOf(group.getPeers());
+    for (int i = 0; i < peers.size(); i++) {
+      if (peers.get(i).getId().equals(id)) {
+        return peers.get((i + 1) % peers.size()).getId();
+      }
+    }
+    return peers.get(0).getId();
+  }
+
+  /** The voter the current Ratis client sends its next attempt to. */
+  RaftPeerId currentTarget() {
+    return client.get().getLeaderId();
   }
 
   private static Throwable unwrap(Throwable e) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +22,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -152,6 +154,27 @@ public final class RatisPlacementPeer implements AutoCloseable {
       return !closed.get() && server.getDivision(group.getGroupId()).getInfo().isLeader();
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /**
+   * While this peer leads the group, how long ago the follower it heard from least recently last
+   * answered (milliseconds); empty on a follower. A value above the election timeout means a link
+   * in the group is down even though a majority may still commit.
+   */
+  public OptionalLong longestFollowerSilenceMillis() {
+    try {
+      DivisionInfo info = server.getDivision(group.getGroupId()).getInfo();
+      if (closed.get() || !info.isLeader()) {
+        return OptionalLong.empty();
+      }
+      return OptionalLong.of(
+          info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+              .mapToLong(f -> f.getLastRpcElapsedTimeMs())
+              .max()
+              .orElse(0)); // a group of one
+    } catch (IOException e) {
+      return OptionalLong.empty();
     }
   }
 

@@ -8,6 +8,8 @@ import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +106,32 @@ class RatisPlacementClientTest {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> calls.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+  }
+
+  @Test
+  void aClientThatTimedOutOnAHungVoterTriesAnotherNext() throws Exception {
+    startGroup();
+    // p1 leaves; where the client looks for it, a socket accepts connections and never answers:
+    // what a voter cut off by a partition looks like from outside.
+    RatisPlacementPeer p1 = peers.remove(0);
+    p1.close();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Map<String, String> seen = new LinkedHashMap<>(addresses);
+      seen.put("p1", "127.0.0.1:" + silent.getLocalPort());
+      RatisPlacementClient client =
+          RatisPlacementClient.connect(group, seen, REQUEST_TIMEOUT, REQUEST_TIMEOUT);
+      clients.add(client);
+      assertThat(client.currentTarget()).as("a new client's first try").hasToString("p1");
+
+      assertThat(client.submit(register("n1"))).failsWithin(Duration.ofSeconds(10));
+      // Trying p1 again would hang again, however long ago p2 and p3 elected a leader.
+      assertThat(client.currentTarget()).hasToString("p2");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> client.submit(register("n1")).get(10, TimeUnit.SECONDS), r -> r != null);
+      assertThat(client.currentTarget()).isNotEqualTo(RaftPeerId.valueOf("p1"));
+    }
   }
 
   private RatisPlacementClient connect() {

@@ -115,6 +115,22 @@ class RatisPlacementGroupTest {
     assertReplicasIdentical();
   }
 
+  @Test
+  void theLeaderSaysHowLongItsQuietestFollowerHasBeenSilent() {
+    RatisPlacementPeer leader = awaitLeader();
+    // Heartbeats reach both followers: the silence stays under a few heartbeat intervals.
+    await().atMost(BOUND).until(() -> leader.longestFollowerSilenceMillis().orElse(-1) < 500);
+    assertThat(peers.stream().filter(p -> p != leader))
+        .allSatisfy(p -> assertThat(p.longestFollowerSilenceMillis()).isEmpty());
+
+    RatisPlacementPeer follower = peers.stream().filter(p -> p != leader).findFirst().orElseThrow();
+    follower.close();
+    peers.remove(follower);
+    // The other follower keeps the majority, so the leader stays and sees one link down.
+    await().atMost(BOUND).until(() -> leader.longestFollowerSilenceMillis().orElse(-1) > 3_000);
+    assertThat(leader.isLeader()).isTrue();
+  }
+
   private void registerThreeNodes() throws Exception {
     for (int i = 1; i <= 3; i++) {
       PlacementReply r =
