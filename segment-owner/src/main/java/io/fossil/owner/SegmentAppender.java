@@ -41,7 +41,7 @@ public final class SegmentAppender implements AutoCloseable {
    * @param maxQueued appends waiting beyond this are refused as overloaded
    * @param maxAppendsPerBatch bound on appends grouped into one storage write
    * @param resolveTimeout how long an unknown storage outcome is retried before self-fencing
-   * @param maxCachedHeads stream heads kept in memory
+   * @param maxCachedHeads stream heads kept in memory (the streams cached longest ago go first)
    */
   public record Config(
       int maxQueued,
@@ -91,7 +91,7 @@ public final class SegmentAppender implements AutoCloseable {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean inFlight;
   private long nextCounter;
-  private final Map<String, Long> heads;
+  private final HeadCache heads;
   private volatile long leaseDeadlineNanos;
   private volatile IntConsumer batchListener = n -> {};
 
@@ -133,16 +133,7 @@ public final class SegmentAppender implements AutoCloseable {
     this.nanoTime = nanoTime;
     this.leaseDeadlineNanos = leaseDeadlineNanos;
     this.sealKey = EventLayout.sealKey(segment.seq());
-    int maxHeads = config.maxCachedHeads();
-    this.heads =
-        new LinkedHashMap<>(1024, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > maxHeads;
-          }
-        };
+    this.heads = new HeadCache(config.maxCachedHeads());
   }
 
   public SegmentId segment() {
@@ -378,8 +369,8 @@ public final class SegmentAppender implements AutoCloseable {
 
   private CompletableFuture<Long> head(String stream) {
     synchronized (this) {
-      Long cached = heads.get(stream);
-      if (cached != null) {
+      long cached = heads.get(stream);
+      if (cached != HeadCache.UNKNOWN) {
         return CompletableFuture.completedFuture(cached);
       }
     }
