@@ -126,10 +126,12 @@ final class AppenderBench implements Callable<Integer> {
     TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
     latency.reset();
     long d0 = done.get();
+    ThreadCpu cpu0 = ThreadCpu.now();
     long t0 = System.nanoTime();
     TimeUnit.SECONDS.sleep(cell.seconds);
     long elapsed = System.nanoTime() - t0;
     long d1 = done.get();
+    String cores = ThreadCpu.now().coresSince(cpu0, elapsed / 1e9);
     var h = latency.getIntervalHistogram();
     stop.set(true);
     for (CompletableFuture<Void> f : finished) {
@@ -141,7 +143,8 @@ final class AppenderBench implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "- %s, %,d streams, %d clients: RocksDB write stalls %.2f s of the %.0f s measured;"
-                  + " compaction debt %s MiB at the start, %s at the end; block cache %s MiB",
+                  + " compaction debt %s MiB at the start, %s at the end; block cache %s MiB;"
+                  + " cores by thread: %s",
               mode,
               streamCount,
               clientCount,
@@ -153,7 +156,8 @@ final class AppenderBench implements Callable<Integer> {
                   .property("rocksdb.block-cache-usage")
                   .map(b -> Long.parseLong(b) >> 20)
                   .map(String::valueOf)
-                  .orElse("?")));
+                  .orElse("?"),
+              cores));
     }
     System.out.printf(
         Locale.ROOT,
