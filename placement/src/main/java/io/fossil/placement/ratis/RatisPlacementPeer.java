@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -164,12 +165,14 @@ public final class RatisPlacementPeer implements AutoCloseable {
    */
   public OptionalLong longestFollowerSilenceMillis() {
     try {
-      DivisionInfo info = server.getDivision(group.getGroupId()).getInfo();
-      if (closed.get() || !info.isLeader()) {
+      // One snapshot of the role: a peer becomes leader before its leader state exists, and a
+      // leader without that state would otherwise report no follower, hence no silence.
+      RoleInfoProto role = server.getDivision(group.getGroupId()).getInfo().getRoleInfoProto();
+      if (closed.get() || role.getRole() != RaftPeerRole.LEADER || !role.hasLeaderInfo()) {
         return OptionalLong.empty();
       }
       return OptionalLong.of(
-          info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+          role.getLeaderInfo().getFollowerInfoList().stream()
               .mapToLong(f -> f.getLastRpcElapsedTimeMs())
               .max()
               .orElse(0)); // a group of one

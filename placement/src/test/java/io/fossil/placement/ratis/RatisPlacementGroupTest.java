@@ -119,7 +119,9 @@ class RatisPlacementGroupTest {
   void theLeaderSaysHowLongItsQuietestFollowerHasBeenSilent() {
     RatisPlacementPeer leader = awaitLeader();
     // Heartbeats reach both followers: the silence stays under a few heartbeat intervals.
-    await().atMost(BOUND).until(() -> leader.longestFollowerSilenceMillis().orElse(-1) < 500);
+    await()
+        .atMost(BOUND)
+        .until(() -> leader.longestFollowerSilenceMillis().orElse(Long.MAX_VALUE) < 500);
     assertThat(peers.stream().filter(p -> p != leader))
         .allSatisfy(p -> assertThat(p.longestFollowerSilenceMillis()).isEmpty());
 
