@@ -3,8 +3,6 @@ package io.fossil.placement.ratis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fossil.kv.KvStore;
-import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,24 +33,18 @@ class RatisPlacementClientTest {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
 
   @TempDir Path dir;
-  private final List<RatisPlacementPeer> peers = new ArrayList<>();
-  private final Map<String, String> addresses = new LinkedHashMap<>();
   private final List<RatisPlacementClient> clients = new ArrayList<>();
-  private KvStore store;
-  private String group;
+  private TestGroup group;
 
   @BeforeEach
-  void addresses() throws Exception {
-    group = "test-" + UUID.randomUUID();
-    store = KvStores.open("mem:" + group);
-    addresses.putAll(TestVoters.addresses());
+  void createGroup() throws Exception {
+    group = new TestGroup(dir, 1000);
   }
 
   @AfterEach
   void stop() {
     clients.forEach(RatisPlacementClient::close);
-    peers.forEach(RatisPlacementPeer::close);
-    store.close();
+    group.close();
   }
 
   @Test
@@ -66,7 +57,7 @@ class RatisPlacementClientTest {
         .atMost(Duration.ofSeconds(60))
         .until(() -> lost.isDone() && lost.isCompletedExceptionally());
 
-    startGroup();
+    group.startAll();
     await()
         .atMost(Duration.ofSeconds(30))
         .ignoreExceptions()
@@ -75,7 +66,7 @@ class RatisPlacementClientTest {
 
   @Test
   void aLongPollThatWaitsHoldsBackNoCommand() throws Exception {
-    startGroup();
+    group.startAll();
     RatisPlacementClient client = connect();
     client.submit(register("n1")).get(30, TimeUnit.SECONDS);
 
@@ -110,16 +101,15 @@ class RatisPlacementClientTest {
 
   @Test
   void aClientThatTimedOutOnAHungVoterTriesAnotherNext() throws Exception {
-    startGroup();
+    group.startAll();
     // p1 leaves; where the client looks for it, a socket accepts connections and never answers:
     // what a voter cut off by a partition looks like from outside.
-    RatisPlacementPeer p1 = peers.remove(0);
-    p1.close();
+    group.stop(group.peers.get(0));
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Map<String, String> seen = new LinkedHashMap<>(addresses);
+      Map<String, String> seen = new LinkedHashMap<>(group.addresses);
       seen.put("p1", "127.0.0.1:" + silent.getLocalPort());
       RatisPlacementClient client =
-          RatisPlacementClient.connect(group, seen, REQUEST_TIMEOUT, REQUEST_TIMEOUT);
+          RatisPlacementClient.connect(group.name, seen, REQUEST_TIMEOUT, REQUEST_TIMEOUT);
       clients.add(client);
       assertThat(client.currentTarget()).as("a new client's first try").hasToString("p1");
 
@@ -135,18 +125,13 @@ class RatisPlacementClientTest {
   }
 
   private RatisPlacementClient connect() {
-    RatisPlacementClient client = RatisPlacementClient.connect(group, addresses, REQUEST_TIMEOUT);
+    RatisPlacementClient client =
+        RatisPlacementClient.connect(group.name, group.addresses, REQUEST_TIMEOUT);
     clients.add(client);
     return client;
   }
 
   private static PlacementCommand.Register register(String node) {
     return new PlacementCommand.Register(node, 1, "http://" + node, "");
-  }
-
-  private void startGroup() throws Exception {
-    for (String id : addresses.keySet()) {
-      peers.add(TestVoters.start(id, addresses, dir, group, store, 1000));
-    }
   }
 }

@@ -3,8 +3,6 @@ package io.fossil.placement.ratis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fossil.kv.KvStore;
-import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementCodec;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
@@ -13,11 +11,7 @@ import io.fossil.placement.Segment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -31,21 +25,16 @@ class RatisPlacementGroupTest {
   private static final Duration BOUND = Duration.ofSeconds(60);
 
   @TempDir Path dir;
-  private final List<RatisPlacementPeer> peers = new ArrayList<>();
-  private final Map<String, String> addresses = new LinkedHashMap<>();
-  private KvStore store;
+  private TestGroup group;
+  private List<RatisPlacementPeer> peers;
   private RatisPlacementClient client;
-  private String group;
 
   @BeforeEach
   void startGroup() throws Exception {
-    group = "test-" + UUID.randomUUID();
-    store = KvStores.open("mem:" + group);
-    addresses.putAll(TestVoters.addresses());
-    for (String id : addresses.keySet()) {
-      peers.add(startPeer(id));
-    }
-    client = RatisPlacementClient.connect(group, addresses, Duration.ofSeconds(10));
+    group = new TestGroup(dir, 10);
+    peers = group.peers;
+    group.startAll();
+    client = RatisPlacementClient.connect(group.name, group.addresses, Duration.ofSeconds(10));
   }
 
   @AfterEach
@@ -53,8 +42,7 @@ class RatisPlacementGroupTest {
     if (client != null) {
       client.close();
     }
-    peers.forEach(RatisPlacementPeer::close);
-    store.close();
+    group.close();
   }
 
   @Test
@@ -63,8 +51,7 @@ class RatisPlacementGroupTest {
     await().atMost(BOUND).until(() -> client.view().get().segments().size() == 8);
 
     RatisPlacementPeer leader = awaitLeader();
-    leader.close();
-    peers.remove(leader);
+    group.stop(leader);
     RatisPlacementPeer next = awaitLeader();
     assertThat(next).isNotSameAs(leader);
 
@@ -98,8 +85,7 @@ class RatisPlacementGroupTest {
         .atMost(BOUND)
         .until(() -> follower.localView().version() == client.view().get().version());
     follower.takeSnapshot();
-    follower.close();
-    peers.remove(follower);
+    group.stop(follower);
     try (Stream<Path> files = Files.walk(dir.resolve(follower.nodeId()))) {
       assertThat(files.map(Path::toString)).anyMatch(f -> f.contains("snapshot"));
     }
@@ -107,8 +93,7 @@ class RatisPlacementGroupTest {
     for (int i = 0; i < 20; i++) {
       client.submit(new PlacementCommand.Heartbeat("n" + (1 + i % 3), 1)).get(30, TimeUnit.SECONDS);
     }
-    RatisPlacementPeer restarted = startPeer(follower.nodeId());
-    peers.add(restarted);
+    RatisPlacementPeer restarted = group.start(follower.nodeId());
     await()
         .atMost(BOUND)
         .until(() -> restarted.localView().version() >= client.view().get().version());
@@ -126,8 +111,7 @@ class RatisPlacementGroupTest {
         .allSatisfy(p -> assertThat(p.longestFollowerSilenceMillis()).isEmpty());
 
     RatisPlacementPeer follower = peers.stream().filter(p -> p != leader).findFirst().orElseThrow();
-    follower.close();
-    peers.remove(follower);
+    group.stop(follower);
     // The other follower keeps the majority, so the leader stays and sees one link down.
     await().atMost(BOUND).until(() -> leader.longestFollowerSilenceMillis().orElse(-1) > 3_000);
     assertThat(leader.isLeader()).isTrue();
@@ -141,10 +125,6 @@ class RatisPlacementGroupTest {
               .get(30, TimeUnit.SECONDS);
       assertThat(r).isInstanceOf(PlacementReply.Leased.class);
     }
-  }
-
-  private RatisPlacementPeer startPeer(String id) throws Exception {
-    return TestVoters.start(id, addresses, dir, group, store, 10);
   }
 
   private RatisPlacementPeer awaitLeader() {
