@@ -152,11 +152,7 @@ final class AppenderBench implements Callable<Integer> {
               elapsed / 1e9,
               pendingBefore,
               pendingCompactionMiB(rocks),
-              rocks
-                  .property("rocksdb.block-cache-usage")
-                  .map(b -> Long.parseLong(b) >> 20)
-                  .map(String::valueOf)
-                  .orElse("?"),
+              mib(rocks, "rocksdb.block-cache-usage"),
               cores));
     }
     System.out.printf(
@@ -220,10 +216,12 @@ final class AppenderBench implements Callable<Integer> {
   }
 
   private static String pendingCompactionMiB(RocksDbKvStore rocks) {
-    return rocks
-        .property("rocksdb.estimate-pending-compaction-bytes")
-        .map(b -> String.valueOf(Long.parseLong(b) >> 20))
-        .orElse("?");
+    return mib(rocks, "rocksdb.estimate-pending-compaction-bytes");
+  }
+
+  /** A RocksDB size property in MiB, or "?". */
+  private static String mib(RocksDbKvStore rocks, String property) {
+    return rocks.property(property).map(b -> String.valueOf(Long.parseLong(b) >> 20)).orElse("?");
   }
 
   /** Appends once to every stream so that its head is cached (256 in flight). */

@@ -328,19 +328,8 @@ final class Cluster implements AutoCloseable {
   /** The index of the node that leads the placement group now, if one says so. */
   Optional<Integer> leader() {
     for (int i = 0; i < nodes.length; i++) {
-      if (!isUp(i)) {
-        continue;
-      }
-      try {
-        Api.Response r = api.get(url(i) + "/metrics");
-        if (r.status() == 200
-            && r.body()
-                .lines()
-                .anyMatch(l -> l.startsWith("fossil_placement_leader{") && l.endsWith(" 1.0"))) {
-          return Optional.of(i);
-        }
-      } catch (IOException e) {
-        // That node cannot tell; ask the next.
+      if (gauge(i, "fossil_placement_leader").filter(v -> v == 1.0).isPresent()) {
+        return Optional.of(i);
       }
     }
     return Optional.empty();
@@ -354,29 +343,34 @@ final class Cluster implements AutoCloseable {
    */
   boolean placementHealed(Duration within) {
     for (int i = 0; i < nodes.length; i++) {
-      if (!isUp(i)) {
-        continue;
-      }
-      try {
-        Api.Response r = api.get(url(i) + "/metrics");
-        if (r.status() != 200) {
-          continue;
-        }
-        Optional<Double> silence =
-            r.body()
-                .lines()
-                .filter(l -> l.startsWith("fossil_placement_follower_silence_seconds{"))
-                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .filter(v -> !v.isNaN())
-                .findFirst();
-        if (silence.isPresent()) {
-          return silence.get() * 1000 < within.toMillis();
-        }
-      } catch (IOException | NumberFormatException e) {
-        // That node cannot tell; ask the next.
+      // NaN on every node but the leader.
+      Optional<Double> silence =
+          gauge(i, "fossil_placement_follower_silence_seconds").filter(v -> !v.isNaN());
+      if (silence.isPresent()) {
+        return silence.get() * 1000 < within.toMillis();
       }
     }
     return false;
+  }
+
+  /** A gauge from node {@code i}'s {@code /metrics}; empty if it is down or does not answer. */
+  private Optional<Double> gauge(int i, String name) {
+    if (!isUp(i)) {
+      return Optional.empty();
+    }
+    try {
+      Api.Response r = api.get(url(i) + "/metrics");
+      if (r.status() != 200) {
+        return Optional.empty();
+      }
+      return r.body()
+          .lines()
+          .filter(l -> l.startsWith(name + "{"))
+          .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+          .findFirst();
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty(); // that node cannot tell; the caller asks the next
+    }
   }
 
   /** {@code GET /cluster} from the first node that answers. */

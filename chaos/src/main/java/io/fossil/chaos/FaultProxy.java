@@ -93,14 +93,13 @@ final class FaultProxy implements AutoCloseable {
     this.target = target;
   }
 
-  /** Binds and starts accepting in pass mode; returns the port it listens on. */
-  int start() throws IOException {
+  /** Binds and starts accepting in pass mode; {@link #port()} then says where. */
+  void start() throws IOException {
     ServerSocket socket = new ServerSocket();
     socket.setReuseAddress(true);
     socket.bind(listen, 64);
     server = socket;
     daemon(this::accept, "proxy-" + name + "-accept").start();
-    return socket.getLocalPort();
   }
 
   /** The port it listens on (after {@link #start()}). */

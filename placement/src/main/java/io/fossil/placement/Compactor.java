@@ -210,12 +210,11 @@ public final class Compactor {
 
     /** The next step, after the pause that keeps this pass within its share. */
     private CompletableFuture<PlacementView> paced(long sent, PlacementView after) {
-      if (commands >= options.maxRunsPerPass() || Compaction.runs(after.segments()).isEmpty()) {
-        return next(after); // no further command in this pass: nothing to make room for
-      }
       Duration pause = options.pauseAfter(Duration.ofNanos(System.nanoTime() - sent));
-      if (pause.isZero()) {
-        return next(after);
+      if (pause.isZero()
+          || commands >= options.maxRunsPerPass()
+          || Compaction.runs(after.segments()).isEmpty()) {
+        return next(after); // no pause, or no further command in this pass to make room for
       }
       throttledNanos += pause.toNanos();
       Executor later = CompletableFuture.delayedExecutor(pause.toNanos(), TimeUnit.NANOSECONDS);

@@ -208,7 +208,7 @@ public final class Node implements NodeServices, AutoCloseable {
             config.compaction(),
             this::view,
             command -> placement.submit(command),
-            version -> awaitView(version - 1, Duration.ofSeconds(5)),
+            this::awaitApplied,
             translate ->
                 consumers.rewriteAll(
                     c -> {
@@ -657,8 +657,13 @@ public final class Node implements NodeServices, AutoCloseable {
               long version = reply.changedVersion();
               return version < 0
                   ? CompletableFuture.completedFuture(reply)
-                  : views.await(version - 1, Duration.ofSeconds(5)).thenApply(v -> reply);
+                  : awaitApplied(version).thenApply(v -> reply);
             });
+  }
+
+  /** Waits (up to 5 s) until this node's view has reached placement version {@code version}. */
+  private CompletableFuture<PlacementView> awaitApplied(long version) {
+    return views.await(version - 1, Duration.ofSeconds(5));
   }
 
   @Override
