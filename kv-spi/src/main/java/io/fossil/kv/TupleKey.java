@@ -89,7 +89,8 @@ public final class TupleKey {
 
   /** Appends elements to a key under construction; not thread-safe, reusable after build. */
   public static final class Builder {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+    private byte[] buf = new byte[32];
+    private int length;
 
     private Builder() {}
 
@@ -109,29 +110,26 @@ public final class TupleKey {
     }
 
     public Builder string(String s) {
-      out.write(STRING);
-      escaped(s.getBytes(StandardCharsets.UTF_8));
-      return this;
+      return escaped(STRING, s.getBytes(StandardCharsets.UTF_8));
     }
 
     public Builder bytes(byte[] b) {
-      out.write(BYTES);
-      escaped(b);
-      return this;
+      return escaped(BYTES, b);
     }
 
     public Builder int64(long v) {
-      out.write(INT64);
+      reserve(9);
+      buf[length++] = INT64;
       long flipped = v ^ Long.MIN_VALUE;
       for (int shift = 56; shift >= 0; shift -= 8) {
-        out.write((int) (flipped >>> shift));
+        buf[length++] = (byte) (flipped >>> shift);
       }
       return this;
     }
 
     /** The encoded key. */
     public byte[] build() {
-      return out.toByteArray();
+      return java.util.Arrays.copyOf(buf, length);
     }
 
     /** Every key that extends the tuple built so far (the tuple itself included). */
@@ -142,14 +140,35 @@ public final class TupleKey {
       return KeyRange.of(prefix, end);
     }
 
-    private void escaped(byte[] bytes) {
-      for (byte b : bytes) {
-        out.write(b);
+    /** The type byte, the body with every 0x00 followed by 0xFF, then the 0x00 terminator. */
+    private Builder escaped(byte type, byte[] body) {
+      int zeros = 0;
+      for (byte b : body) {
         if (b == 0) {
-          out.write(0xFF);
+          zeros++;
         }
       }
-      out.write(0);
+      reserve(body.length + zeros + 2);
+      buf[length++] = type;
+      if (zeros == 0) {
+        System.arraycopy(body, 0, buf, length, body.length);
+        length += body.length;
+      } else {
+        for (byte b : body) {
+          buf[length++] = b;
+          if (b == 0) {
+            buf[length++] = (byte) 0xFF;
+          }
+        }
+      }
+      buf[length++] = 0;
+      return this;
+    }
+
+    private void reserve(int bytes) {
+      if (length + bytes > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, length + bytes));
+      }
     }
   }
 }

@@ -3,7 +3,6 @@ package io.fossil.owner;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.TupleKey;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -110,24 +109,67 @@ public final class EventLayout {
         : java.util.OptionalLong.empty();
   }
 
-  /** Encodes an event record; the stream name comes first. */
+  /**
+   * Encodes an event record; the stream name comes first. The bytes are those of a {@link
+   * DataOutputStream} (strings in its modified UTF-8 with a two-byte length, numbers big-endian),
+   * written into one array of the exact size: this runs for every event on the commit path.
+   */
   public static byte[] encodeRecord(StoredEvent e) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + e.data().length);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(RECORD_FORMAT);
-      out.writeUTF(e.stream());
-      out.writeLong(e.position());
-      out.writeUTF(e.id() == null ? "" : e.id());
-      out.writeUTF(e.type());
-      out.writeLong(e.time());
-      out.writeInt(e.data().length);
-      out.write(e.data());
-      out.writeInt(e.metadata().length);
-      out.write(e.metadata());
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
+    String id = e.id() == null ? "" : e.id();
+    int size =
+        1
+            + utfSize(e.stream())
+            + 8
+            + utfSize(id)
+            + utfSize(e.type())
+            + 8
+            + 4
+            + e.data().length
+            + 4
+            + e.metadata().length;
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size);
+    out.put((byte) RECORD_FORMAT);
+    putUtf(out, e.stream());
+    out.putLong(e.position());
+    putUtf(out, id);
+    putUtf(out, e.type());
+    out.putLong(e.time());
+    out.putInt(e.data().length).put(e.data());
+    out.putInt(e.metadata().length).put(e.metadata());
+    return out.array();
+  }
+
+  /** The two-byte length plus the modified UTF-8 body that {@code writeUTF} would write. */
+  private static int utfSize(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c >= 0x01 && c <= 0x7F ? 1 : c > 0x7FF ? 3 : 2;
     }
-    return bytes.toByteArray();
+    if (n > 0xFFFF) {
+      throw new UncheckedIOException(
+          new java.io.UTFDataFormatException("string of " + n + " bytes in an event record"));
+    }
+    return 2 + n;
+  }
+
+  private static void putUtf(java.nio.ByteBuffer out, String s) {
+    int lengthAt = out.position();
+    out.putShort((short) 0);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x01 && c <= 0x7F) {
+        out.put((byte) c);
+      } else if (c > 0x7FF) {
+        out.put((byte) (0xE0 | ((c >> 12) & 0x0F)));
+        out.put((byte) (0x80 | ((c >> 6) & 0x3F)));
+        out.put((byte) (0x80 | (c & 0x3F)));
+      } else {
+        out.put((byte) (0xC0 | ((c >> 6) & 0x1F)));
+        out.put((byte) (0x80 | (c & 0x3F)));
+      }
+    }
+    out.putShort(lengthAt, (short) (out.position() - lengthAt - 2));
   }
 
   /** The stream name of an event record, without decoding the rest. */
