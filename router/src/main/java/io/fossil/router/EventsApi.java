@@ -43,16 +43,16 @@ final class EventsApi {
   private final Vertx vertx;
   private final NodeServices node;
   private final HttpApi.Options options;
-  private final Timer.Builder readTimer =
-      Timer.builder("fossil.http.cursor.reads")
-          .description("cursor reads answered, by status")
-          .publishPercentileHistogram();
+  private final StatusTimers readTimers;
   private final AtomicInteger liveReaders = new AtomicInteger();
 
   EventsApi(Vertx vertx, NodeServices node, HttpApi.Options options) {
     this.vertx = vertx;
     this.node = node;
     this.options = options;
+    this.readTimers =
+        new StatusTimers(
+            node.registry(), "fossil.http.cursor.reads", "cursor reads answered, by status");
     Gauge.builder("fossil.live.readers", liveReaders, AtomicInteger::get)
         .description("live tails (SSE) open on this node")
         .register(node.registry());
@@ -98,8 +98,7 @@ final class EventsApi {
         .whenComplete(
             (answer, error) -> {
               int status = HttpApi.send(ctx.response(), answer, unwrap(error));
-              sample.stop(
-                  readTimer.tag("status", Integer.toString(status)).register(node.registry()));
+              sample.stop(readTimers.forStatus(status));
             });
   }
 

@@ -18,6 +18,7 @@ import io.fossil.reader.StreamReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -110,8 +112,8 @@ public final class HttpApi {
   private final Options options;
   private final AppendBody bodies;
   private final HttpClient forwarder;
-  private final Timer.Builder appendTimer;
-  private final Timer.Builder readTimer;
+  private final StatusTimers appendTimers;
+  private final StatusTimers readTimers;
   private final Counter redirects;
   private final Counter appendedEvents;
   private final MeterRegistry registry;
@@ -140,14 +142,10 @@ public final class HttpApi {
     this.registry = node.registry();
     this.events = new EventsApi(vertx, node, options);
     this.consumers = new ConsumersApi(node, options, bodies);
-    this.appendTimer =
-        Timer.builder("fossil.http.appends")
-            .description("appends answered, by status")
-            .publishPercentileHistogram();
-    this.readTimer =
-        Timer.builder("fossil.http.reads")
-            .description("stream reads answered, by status")
-            .publishPercentileHistogram();
+    this.appendTimers =
+        new StatusTimers(registry, "fossil.http.appends", "appends answered, by status");
+    this.readTimers =
+        new StatusTimers(registry, "fossil.http.reads", "stream reads answered, by status");
     this.redirects =
         Counter.builder("fossil.http.redirects")
             .description("appends sent on to another node (307 or forwarded)")
@@ -259,11 +257,15 @@ public final class HttpApi {
         pv > node.view().version()
             ? node.awaitView(pv - 1, options.catchUpWait())
             : CompletableFuture.completedFuture(node.view());
-    view.thenCompose(v -> route(request, rawPath, body, hop, v, 0))
+    // The append completes on the storage's commit thread, which every segment of the store
+    // shares; the answer is built and sent back here, on this request's event loop.
+    Context loop = vertx.getOrCreateContext();
+    Executor onLoop = task -> loop.runOnContext(ignored -> task.run());
+    view.thenCompose(v -> route(request, rawPath, body, hop, v, 0, onLoop))
         .whenComplete(
             (answer, error) -> {
               int status = send(ctx.response(), answer, error);
-              sample.stop(appendTimer.tag("status", Integer.toString(status)).register(registry));
+              sample.stop(appendTimers.forStatus(status));
             });
   }
 
@@ -273,13 +275,14 @@ public final class HttpApi {
       Buffer body,
       int hop,
       PlacementView view,
-      int attempt) {
+      int attempt,
+      Executor onLoop) {
     Optional<Segment> open = view.openSegmentFor(request.stream());
     Function<String, CompletableFuture<Answer>> retry =
         why ->
             attempt < MAX_REROUTES
                 ? node.awaitView(view.version(), options.catchUpWait())
-                    .thenCompose(v -> route(request, rawPath, body, hop, v, attempt + 1))
+                    .thenCompose(v -> route(request, rawPath, body, hop, v, attempt + 1, onLoop))
                 : CompletableFuture.failedFuture(
                     new Problem(ProblemType.NO_OWNER, why).retryAfter(1));
     if (open.isEmpty()) {
@@ -322,14 +325,15 @@ public final class HttpApi {
     return appender
         .get()
         .append(request)
-        .thenCompose(
+        .thenComposeAsync(
             result -> {
               if (result instanceof AppendResult.NotOwner
                   || result instanceof AppendResult.Sealed) {
                 return retry.apply("segment " + segment.id() + " is changing owner");
               }
               return answer(result, view);
-            });
+            },
+            onLoop);
   }
 
   private CompletableFuture<Answer> answer(AppendResult result, PlacementView view) {
@@ -475,7 +479,7 @@ public final class HttpApi {
         .whenComplete(
             (answer, error) -> {
               int status = send(ctx.response(), answer, error);
-              sample.stop(readTimer.tag("status", Integer.toString(status)).register(registry));
+              sample.stop(readTimers.forStatus(status));
             });
   }
 
