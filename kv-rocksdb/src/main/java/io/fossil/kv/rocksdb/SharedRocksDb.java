@@ -10,8 +10,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
+import org.rocksdb.Env;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.Priority;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 
@@ -26,6 +28,11 @@ final class SharedRocksDb {
 
   static {
     RocksDB.loadLibrary();
+    // Compactions yield the CPU to appends (nice 19 for RocksDB's low-priority pool, which runs
+    // them; flushes keep their priority, so memtables still drain). On a small machine they
+    // otherwise take cores from the committer when the store is large; they catch up when appends
+    // leave the CPU idle, and write stalls, if debt ever grows that far, show in rocksdb.stats.
+    Env.getDefault().lowerThreadPoolCPUPriority(Priority.LOW);
   }
 
   private final Path path;
