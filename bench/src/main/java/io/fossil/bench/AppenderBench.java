@@ -1,6 +1,7 @@
 package io.fossil.bench;
 
 import io.fossil.kv.KvStore;
+import io.fossil.kv.rocksdb.CommitterStats;
 import io.fossil.kv.rocksdb.RocksDbKvStore;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
@@ -33,7 +36,14 @@ import picocli.CommandLine.Option;
 @Command(
     name = "appender",
     mixinStandardHelpOptions = true,
-    description = "Segment owner append throughput and latency, in process.")
+    description = "Segment owner append throughput and latency, in process.",
+    footer = {
+      "",
+      "On rocksdb:, each cell also reports RocksDB's stalls, compaction debt and memory, the cores"
+          + " each thread used, and where the commit thread's time went per append. Run the JVM"
+          + " with -Dfossil.rocksdb.perf=true to add RocksDB's perf context for the commit thread"
+          + " (memtable and SST lookups, Bloom filters, block reads, WAL and memtable writes)."
+    })
 final class AppenderBench implements Callable<Integer> {
 
   @Mixin CellOptions cell;
@@ -127,11 +137,15 @@ final class AppenderBench implements Callable<Integer> {
     latency.reset();
     long d0 = done.get();
     ThreadCpu cpu0 = ThreadCpu.now();
+    CommitterStats committer0 = rocks == null ? null : rocks.committerStats();
+    Map<String, Long> perf0 = rocks == null ? Map.of() : rocks.commitThreadPerf();
     long t0 = System.nanoTime();
     TimeUnit.SECONDS.sleep(cell.seconds);
     long elapsed = System.nanoTime() - t0;
     long d1 = done.get();
     String cores = ThreadCpu.now().coresSince(cpu0, elapsed / 1e9);
+    CommitterStats committer = rocks == null ? null : rocks.committerStats().since(committer0);
+    Map<String, Long> perf1 = rocks == null ? Map.of() : rocks.commitThreadPerf();
     var h = latency.getIntervalHistogram();
     stop.set(true);
     for (CompletableFuture<Void> f : finished) {
@@ -144,7 +158,8 @@ final class AppenderBench implements Callable<Integer> {
               Locale.ROOT,
               "- %s, %,d streams, %d clients: RocksDB write stalls %.2f s of the %.0f s measured;"
                   + " compaction debt %s MiB at the start, %s at the end; block cache %s MiB;"
-                  + " cores by thread: %s",
+                  + " filter and index blocks %s MiB;"
+                  + " cores by thread: %s; %s",
               mode,
               streamCount,
               clientCount,
@@ -153,7 +168,12 @@ final class AppenderBench implements Callable<Integer> {
               pendingBefore,
               pendingCompactionMiB(rocks),
               mib(rocks, "rocksdb.block-cache-usage"),
-              cores));
+              mib(rocks, "rocksdb.estimate-table-readers-mem"),
+              cores,
+              perAppend(committer, d1 - d0)));
+      if (!perf1.isEmpty()) {
+        notes.add("  RocksDB perf context per append: " + perAppend(perf0, perf1, d1 - d0));
+      }
     }
     System.out.printf(
         Locale.ROOT,
@@ -168,6 +188,35 @@ final class AppenderBench implements Callable<Integer> {
   }
 
   private final List<String> notes = new ArrayList<>();
+
+  /** Each perf-context counter's growth, divided by the appends in the window. */
+  private static String perAppend(Map<String, Long> before, Map<String, Long> after, long appends) {
+    return after.entrySet().stream()
+        .map(
+            e ->
+                String.format(
+                    Locale.ROOT,
+                    "%s %.2f",
+                    e.getKey(),
+                    (e.getValue() - before.getOrDefault(e.getKey(), 0L))
+                        / (double) Math.max(1, appends)))
+        .collect(Collectors.joining(", "));
+  }
+
+  /** The commit thread's time per append, by step, in microseconds. */
+  private static String perAppend(CommitterStats s, long appends) {
+    double n = Math.max(1, appends) * 1000.0;
+    return String.format(
+        Locale.ROOT,
+        "commit thread µs per append: read %.2f, check %.2f, write %.2f, callbacks %.2f"
+            + " (%.1f appends per disk write; precondition keys read per append: %.2f)",
+        s.readNanos() / n,
+        s.checkNanos() / n,
+        s.writeNanos() / n,
+        s.completeNanos() / n,
+        appends / (double) Math.max(1, s.diskWrites()),
+        s.keysRead() / (double) Math.max(1, appends));
+  }
 
   /** Waits until RocksDB has no flush or compaction pending or running, printing progress. */
   private static void settle(RocksDbKvStore rocks) throws InterruptedException {

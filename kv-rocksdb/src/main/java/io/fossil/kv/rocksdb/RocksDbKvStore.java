@@ -12,6 +12,7 @@ import io.fossil.kv.WriteOutcome;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.rocksdb.ReadOptions;
@@ -135,6 +136,19 @@ public final class RocksDbKvStore implements KvStore {
   /** Batches committed since the database opened. */
   public long batchesCommitted() {
     return shared.committer().batchesCommitted();
+  }
+
+  /**
+   * RocksDB's perf-context totals for the commit thread since the database opened, by name; empty
+   * unless the JVM runs with {@code -Dfossil.rocksdb.perf=true}.
+   */
+  public Map<String, Long> commitThreadPerf() {
+    return shared.committer().perfTotals();
+  }
+
+  /** Where the commit thread's time went since the database opened. */
+  public CommitterStats committerStats() {
+    return shared.committer().stats();
   }
 
   /**

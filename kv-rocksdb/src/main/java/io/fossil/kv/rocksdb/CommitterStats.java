@@ -1,0 +1,32 @@
+package io.fossil.kv.rocksdb;
+
+/**
+ * Cumulative figures of one RocksDB store's commit thread, for benchmarks and diagnostics. The four
+ * times add up to the thread's busy time: reading the keys that preconditions name, checking them
+ * and building the disk batch, the synced write, and completing the callers' futures (their
+ * callbacks run on the commit thread). A caller whose write has completed sees its own group in
+ * every figure but the last, which is added once the group's callbacks have run.
+ */
+public record CommitterStats(
+    long groups,
+    long batchesCommitted,
+    long diskWrites,
+    long keysRead,
+    long readNanos,
+    long checkNanos,
+    long writeNanos,
+    long completeNanos) {
+
+  /** What happened between {@code earlier} and this snapshot. */
+  public CommitterStats since(CommitterStats earlier) {
+    return new CommitterStats(
+        groups - earlier.groups,
+        batchesCommitted - earlier.batchesCommitted,
+        diskWrites - earlier.diskWrites,
+        keysRead - earlier.keysRead,
+        readNanos - earlier.readNanos,
+        checkNanos - earlier.checkNanos,
+        writeNanos - earlier.writeNanos,
+        completeNanos - earlier.completeNanos);
+  }
+}
