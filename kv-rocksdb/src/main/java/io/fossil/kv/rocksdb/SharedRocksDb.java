@@ -88,13 +88,18 @@ final class SharedRocksDb {
         new Options()
             .setCreateIfMissing(true)
             .setIncreaseParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()))
-            // Absent-key checks dominate appends; a Bloom filter answers most without disk reads.
             .setTableFormatConfig(
                 new BlockBasedTableConfig()
+                    // Absent-key checks dominate appends; a Bloom filter answers most of them
+                    // without touching a data block.
                     .setFilterPolicy(new BloomFilter(10))
                     .setBlockCache(blockCache)
-                    .setCacheIndexAndFilterBlocks(true)
-                    .setPinL0FilterAndIndexBlocksInCache(true));
+                    // Filter and index blocks stay with their open files, outside the block cache
+                    // (RocksDB's default). In the cache, a large file's filter block (a MiB or
+                    // more) was in some runs evicted by data blocks and read back whole by the
+                    // next lookup, which cost appends at a million streams up to 40% (ADR 0004).
+                    // Their memory grows with the keys stored (rocksdb.estimate-table-readers-mem).
+                    .setCacheIndexAndFilterBlocks(false));
     try {
       RocksDB db = RocksDB.open(options, path.toString());
       SharedRocksDb shared = new SharedRocksDb(path, options, blockCache, db);
