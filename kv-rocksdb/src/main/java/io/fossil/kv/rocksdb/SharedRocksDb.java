@@ -96,9 +96,9 @@ final class SharedRocksDb {
                     .setBlockCache(blockCache)
                     // Filter and index blocks stay with their open files, outside the block cache
                     // (RocksDB's default). In the cache, a large file's filter block (a MiB or
-                    // more) was in some runs evicted by data blocks and read back whole by the
-                    // next lookup, which cost appends at a million streams up to 40% (ADR 0004).
-                    // Their memory grows with the keys stored (rocksdb.estimate-table-readers-mem).
+                    // more) was evicted by data blocks and read back whole by the next lookup; in
+                    // some runs that halved appends at a million streams (ADR 0004). Their memory
+                    // grows with the keys stored (rocksdb.estimate-table-readers-mem).
                     .setCacheIndexAndFilterBlocks(false));
     try {
       RocksDB db = RocksDB.open(options, path.toString());
