@@ -38,19 +38,34 @@ final class CommitThreadPerf {
   private final long[] totals = new long[COUNTERS.size()];
   private PerfContext context;
 
-  /** Starts measuring on the calling thread (the commit thread). */
+  /**
+   * Starts measuring on the calling thread (the commit thread). A diagnostic never stops that
+   * thread: if RocksDB refuses, measuring is off and the totals stay empty.
+   */
   void start(RocksDB db) {
-    db.setPerfLevel(PerfLevel.ENABLE_TIME_EXCEPT_FOR_MUTEX);
-    context = db.getPerfContext();
+    try {
+      db.setPerfLevel(PerfLevel.ENABLE_TIME_EXCEPT_FOR_MUTEX);
+      context = db.getPerfContext();
+    } catch (RuntimeException e) {
+      context = null;
+    }
   }
 
   /** Adds what the calling thread did since the last call, and starts counting again. */
   void accumulate() {
-    long[] now = new long[totals.length];
-    for (int i = 0; i < now.length; i++) {
-      now[i] = COUNTERS.get(i).read.applyAsLong(context);
+    if (context == null) {
+      return;
     }
-    context.reset();
+    long[] now = new long[totals.length];
+    try {
+      for (int i = 0; i < now.length; i++) {
+        now[i] = COUNTERS.get(i).read.applyAsLong(context);
+      }
+      context.reset();
+    } catch (RuntimeException e) {
+      context = null; // stop measuring rather than stop the commit thread
+      return;
+    }
     synchronized (totals) {
       for (int i = 0; i < now.length; i++) {
         totals[i] += now[i];

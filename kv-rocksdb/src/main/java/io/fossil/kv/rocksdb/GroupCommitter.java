@@ -167,12 +167,12 @@ final class GroupCommitter implements Runnable {
     WriteOutcome[] outcomes = new WriteOutcome[group.size()];
     Map<ByteBuffer, Object> accepted = new HashMap<>();
     int acceptedBatches = 0;
-    long t0 = System.nanoTime();
-    long t1 = t0;
-    long t2 = t0;
+    long mark = System.nanoTime();
+    Step step = Step.READ;
     try (org.rocksdb.WriteBatch disk = new org.rocksdb.WriteBatch()) {
       Map<ByteBuffer, byte[]> stored = readPreconditionKeys(group);
-      t1 = System.nanoTime();
+      mark = lap(step, mark);
+      step = Step.CHECK;
       for (int i = 0; i < group.size(); i++) {
         WriteBatch batch = group.get(i).batch;
         List<byte[]> failed = new ArrayList<>();
@@ -197,7 +197,8 @@ final class GroupCommitter implements Runnable {
         outcomes[i] = WriteOutcome.COMMITTED;
         acceptedBatches++;
       }
-      t2 = System.nanoTime();
+      mark = lap(step, mark);
+      step = Step.WRITE;
       if (disk.count() > 0) {
         db.write(syncWrite, disk);
         diskWrites.incrementAndGet();
@@ -209,16 +210,34 @@ final class GroupCommitter implements Runnable {
       WriteOutcome unknown = new WriteOutcome.Unknown("rocksdb write failed", e);
       java.util.Arrays.fill(outcomes, unknown);
     }
-    long t3 = System.nanoTime();
-    // Counted before the callers hear back, so what they see includes their own group.
+    // The step that finished last, or failed. Counted before the callers hear back, so what they
+    // see includes their own group.
+    mark = lap(step, mark);
     groups++;
-    readNanos += t1 - t0;
-    checkNanos += Math.max(0, t2 - t1);
-    writeNanos += Math.max(0, t3 - t2);
     for (int i = 0; i < group.size(); i++) {
       group.get(i).future.complete(outcomes[i]);
     }
-    completeNanos += System.nanoTime() - t3;
+    lap(Step.COMPLETE, mark);
+  }
+
+  private enum Step {
+    READ,
+    CHECK,
+    WRITE,
+    COMPLETE
+  }
+
+  /** Adds the time since {@code since} to {@code step}'s total; returns now. */
+  private long lap(Step step, long since) {
+    long now = System.nanoTime();
+    long spent = now - since;
+    switch (step) {
+      case READ -> readNanos += spent;
+      case CHECK -> checkNanos += spent;
+      case WRITE -> writeNanos += spent;
+      case COMPLETE -> completeNanos += spent;
+    }
+    return now;
   }
 
   /**
