@@ -172,7 +172,7 @@ final class AppenderBench implements Callable<Integer> {
               cores,
               perAppend(committer, d1 - d0)));
       if (!perf1.isEmpty()) {
-        notes.add("  RocksDB perf context per append: " + perAppend(perf0, perf1, d1 - d0));
+        notes.add("  RocksDB perf context per append: " + perfPerAppend(perf0, perf1, d1 - d0));
       }
     }
     System.out.printf(
@@ -190,7 +190,8 @@ final class AppenderBench implements Callable<Integer> {
   private final List<String> notes = new ArrayList<>();
 
   /** Each perf-context counter's growth, divided by the appends in the window. */
-  private static String perAppend(Map<String, Long> before, Map<String, Long> after, long appends) {
+  private static String perfPerAppend(
+      Map<String, Long> before, Map<String, Long> after, long appends) {
     return after.entrySet().stream()
         .map(
             e ->

@@ -141,7 +141,7 @@ final class StorageBench implements Callable<Integer> {
   }
 
   private static long diskWrites(KvStore kv) {
-    return kv instanceof RocksDbKvStore r ? r.diskWrites() : 0;
+    return kv instanceof RocksDbKvStore r ? r.committerStats().diskWrites() : 0;
   }
 
   /** One closed-loop writer: issues the next batch from the completion of the previous one. */

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteOptions;
@@ -39,12 +38,12 @@ final class GroupCommitter implements Runnable {
   private final WriteOptions syncWrite;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
-  private final AtomicLong diskWrites = new AtomicLong();
-  private final AtomicLong batchesCommitted = new AtomicLong();
   private volatile boolean stopping;
   private final CommitThreadPerf perf = CommitThreadPerf.ENABLED ? new CommitThreadPerf() : null;
 
-  // Where this thread's time goes (written by this thread only; read by diagnostics).
+  // What this thread did and where its time went (written by this thread only; see stats()).
+  private volatile long diskWrites;
+  private volatile long batchesCommitted;
   private volatile long keysRead;
   private volatile long groups;
   private volatile long readNanos;
@@ -79,25 +78,12 @@ final class GroupCommitter implements Runnable {
     return future;
   }
 
-  /** Synced disk writes so far; each carries one or more batches. */
-  long diskWrites() {
-    return diskWrites.get();
-  }
-
-  long batchesCommitted() {
-    return batchesCommitted.get();
-  }
-
-  /**
-   * How this thread spent its time since the database opened: the precondition reads, checking
-   * preconditions and building the disk batch, the synced write, and completing the callers'
-   * futures (whose callbacks run here).
-   */
+  /** What this thread did since the database opened, and where its time went. */
   CommitterStats stats() {
     return new CommitterStats(
         groups,
-        batchesCommitted.get(),
-        diskWrites.get(),
+        batchesCommitted,
+        diskWrites,
         keysRead,
         readNanos,
         checkNanos,
@@ -201,9 +187,9 @@ final class GroupCommitter implements Runnable {
       step = Step.WRITE;
       if (disk.count() > 0) {
         db.write(syncWrite, disk);
-        diskWrites.incrementAndGet();
+        diskWrites++;
       }
-      batchesCommitted.addAndGet(acceptedBatches);
+      batchesCommitted += acceptedBatches;
     } catch (RocksDBException | RuntimeException e) {
       // A failed synced write may have reached the log in part or in whole; and a precondition
       // verdict may rest on a batch of this group. Nobody in the group can be told "failed".

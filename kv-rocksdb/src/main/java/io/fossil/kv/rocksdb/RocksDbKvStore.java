@@ -128,16 +128,6 @@ public final class RocksDbKvStore implements KvStore {
     return LIMITS;
   }
 
-  /** Synced disk writes since the database opened; fewer than batches when group commit works. */
-  public long diskWrites() {
-    return shared.committer().diskWrites();
-  }
-
-  /** Batches committed since the database opened. */
-  public long batchesCommitted() {
-    return shared.committer().batchesCommitted();
-  }
-
   /**
    * RocksDB's perf-context totals for the commit thread since the database opened, by name; empty
    * unless the JVM runs with {@code -Dfossil.rocksdb.perf=true}.
@@ -146,7 +136,10 @@ public final class RocksDbKvStore implements KvStore {
     return shared.committer().perfTotals();
   }
 
-  /** Where the commit thread's time went since the database opened. */
+  /**
+   * What the commit thread did since the database opened (batches committed, synced disk writes:
+   * fewer than batches when group commit works, keys read) and where its time went.
+   */
   public CommitterStats committerStats() {
     return shared.committer().stats();
   }

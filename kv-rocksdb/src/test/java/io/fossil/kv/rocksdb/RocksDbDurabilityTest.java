@@ -85,8 +85,8 @@ class RocksDbDurabilityTest {
   @Test
   void concurrentWritersShareSyncedLogWrites() throws Exception {
     try (RocksDbKvStore store = RocksDbKvStore.open(dir)) {
-      long writesBefore = store.diskWrites();
-      long batchesBefore = store.batchesCommitted();
+      long writesBefore = store.committerStats().diskWrites();
+      long batchesBefore = store.committerStats().batchesCommitted();
       List<CompletableFuture<WriteOutcome>> inFlight = new ArrayList<>();
       for (int i = 0; i < 2_000; i++) {
         inFlight.add(
@@ -95,8 +95,8 @@ class RocksDbDurabilityTest {
       for (CompletableFuture<WriteOutcome> w : inFlight) {
         assertThat(w.get(30, TimeUnit.SECONDS)).isInstanceOf(WriteOutcome.Committed.class);
       }
-      long batches = store.batchesCommitted() - batchesBefore;
-      long syncs = store.diskWrites() - writesBefore;
+      long batches = store.committerStats().batchesCommitted() - batchesBefore;
+      long syncs = store.committerStats().diskWrites() - writesBefore;
       assertThat(batches).isEqualTo(2_000);
       // 2,000 batches queued at once cannot each have paid for an fsync of their own.
       assertThat(syncs).isLessThan(batches / 4);
