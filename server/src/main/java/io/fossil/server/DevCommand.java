@@ -59,6 +59,7 @@ final class DevCommand implements Callable<Integer> {
       System.err.println("--nodes must be between 1 and 9, was " + nodes);
       return 2;
     }
+    quietRaftTransportWarnings();
     System.out.println("starting " + nodes + " nodes on " + data.toAbsolutePath() + " ...");
     DevCluster cluster =
         DevCluster.start(
@@ -81,6 +82,7 @@ final class DevCommand implements Callable<Integer> {
                 () -> {
                   System.out.println("stopping ...");
                   cluster.close();
+                  System.out.println("stopped; the data stays in " + data);
                   stopped.countDown();
                 }));
     List<String> urls = cluster.urls();
@@ -101,5 +103,19 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("Ctrl-C stops the cluster; the data stays in " + data);
     stopped.await();
     return 0;
+  }
+
+  /**
+   * All the nodes of {@code dev} live in this process, so a Raft peer's gRPC stream fails only
+   * while the cluster stops; Ratis logs each such failure as a warning (a dozen lines, some with
+   * stack traces, on every Ctrl-C). In {@code dev} its gRPC transport logs errors only, unless the
+   * user chose a level ({@code -Dorg.slf4j.simpleLogger.log.org.apache.ratis.grpc=...}). Must run
+   * before the first Ratis class loads: slf4j-simple reads a logger's level when it creates it.
+   */
+  private static void quietRaftTransportWarnings() {
+    String property = "org.slf4j.simpleLogger.log.org.apache.ratis.grpc";
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, "error");
+    }
   }
 }
