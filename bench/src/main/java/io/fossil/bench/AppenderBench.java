@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
       "On rocksdb:, each cell also reports RocksDB's stalls, compaction debt and memory, the cores"
           + " each thread used, and where the commit thread's time went per append. Run the JVM"
           + " with -Dfossil.rocksdb.perf=true to add RocksDB's perf context for the commit thread"
-          + " (memtable and SST lookups, Bloom filters, block reads, WAL and memtable writes)."
+          + " (memtable and SST lookups, Bloom filters, searches inside blocks, block reads, WAL"
+          + " and memtable writes)."
     })
 final class AppenderBench implements Callable<Integer> {
 

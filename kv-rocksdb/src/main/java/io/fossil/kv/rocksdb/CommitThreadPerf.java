@@ -10,9 +10,10 @@ import org.rocksdb.RocksDB;
 
 /**
  * RocksDB's own per-thread timings (its perf context) for the commit thread: where a precondition
- * read or a write spends its time inside RocksDB (memtable, SST files, Bloom filters, block reads,
- * WAL, memtable insert). Off unless the JVM runs with {@code -Dfossil.rocksdb.perf=true}: measuring
- * costs a clock read per step inside RocksDB. For benchmarks and diagnostics.
+ * read or a write spends its time inside RocksDB (memtable, SST files, Bloom filters, searches
+ * inside blocks, block reads, WAL, memtable insert). Off unless the JVM runs with {@code
+ * -Dfossil.rocksdb.perf=true}: measuring costs a clock read per step inside RocksDB. For benchmarks
+ * and diagnostics.
  */
 final class CommitThreadPerf {
 
@@ -24,6 +25,9 @@ final class CommitThreadPerf {
       List.of(
           new Counter("get from memtable ns", PerfContext::getFromMemtableTime),
           new Counter("get from SST files ns", PerfContext::getFromOutputFilesTime),
+          new Counter("block iterator ns", PerfContext::getNewTableBlockIterNanos),
+          new Counter("block seek ns", PerfContext::getBlockSeekNanos),
+          new Counter("key comparisons", PerfContext::getUserKeyComparisonCount),
           new Counter("Bloom filter SST misses", PerfContext::getBloomSstMissCount),
           new Counter("Bloom filter SST hits", PerfContext::getBloomSstHitCount),
           new Counter("block cache hits", PerfContext::getBlockCacheHitCount),
