@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.ProposedEvent;
@@ -20,7 +21,9 @@ import java.util.Set;
 /**
  * Parses and checks the body of {@code POST /streams/{stream}}: strict JSON (no duplicate keys, no
  * trailing content, bounded depth), only known fields, the right types. {@code data} is stored as
- * the JSON it was sent as (re-serialized compactly); {@code metadata} must be an object.
+ * the JSON it was sent as, re-serialized compactly: whitespace goes, numbers keep their exact value
+ * (a fraction or exponent may be written differently: {@code 1e400} as {@code 1E+400}); {@code
+ * metadata} must be an object.
  */
 final class AppendBody {
 
@@ -39,6 +42,11 @@ final class AppendBody {
                     .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Numbers in data and metadata are stored with the value they were sent with: a
+            // fraction or an exponent read as a double lost digits (12345678901234567.89), and one
+            // out of a double's range came back as the string "Infinity".
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
   }
 

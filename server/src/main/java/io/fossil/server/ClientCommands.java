@@ -1,7 +1,10 @@
 package io.fossil.server;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -21,7 +24,12 @@ import picocli.CommandLine.Parameters;
 /** Client subcommands for people at a terminal; they talk to any node over HTTP. */
 final class ClientCommands {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Keeps the exact value of every number the user types or an event holds (not a double's). */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
 
   private ClientCommands() {}
 

@@ -129,6 +129,43 @@ class ClusterEndToEndTest {
         .isEqualTo("urn:fossil:problem:idempotency-conflict");
   }
 
+  /** What {@link #numbersInDataAndMetadataKeepTheirExactValue} sends and expects back. */
+  static final String EXACT_NUMBERS =
+      "{\"money\":12345678901234567.89,\"tiny\":1.00000000000000000001,\"huge\":1e400,"
+          + "\"scaled\":1.50,\"big\":123456789012345678901234567890}";
+
+  @Test
+  void numbersInDataAndMetadataKeepTheirExactValue() throws Exception {
+    String stream = "exact-" + UUID.randomUUID();
+    String url = cluster.urls().get(0) + "/streams/" + stream;
+    String body =
+        "{\"events\":[{\"type\":\"Priced\",\"data\":"
+            + EXACT_NUMBERS
+            + ",\"metadata\":"
+            + EXACT_NUMBERS
+            + "}]}";
+    assertThat(http.post(url, "application/json", body, true).status()).isEqualTo(201);
+
+    JsonNode event = EXACT.readTree(http.get(url).body()).get("events").get(0);
+    JsonNode sent = EXACT.readTree(EXACT_NUMBERS);
+    for (String part : new String[] {"data", "metadata"}) {
+      for (String field : new String[] {"money", "tiny", "huge", "scaled", "big"}) {
+        assertThat(event.get(part).get(field).decimalValue())
+            .as(part + "." + field)
+            .isEqualByComparingTo(sent.get(field).decimalValue());
+      }
+      assertThat(event.get(part).get("scaled").asText()).isEqualTo("1.50");
+    }
+  }
+
+  /** Reads numbers as exact decimals, as a client that cares about them would. */
+  static final com.fasterxml.jackson.databind.ObjectMapper EXACT =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(
+              com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
   @Test
   void aStreamNameWithSlashesRoundTrips() {
     String stream = "user/" + UUID.randomUUID() + "/cart";
