@@ -171,7 +171,7 @@ final class AppenderBench implements Callable<Integer> {
               mib(rocks, "rocksdb.block-cache-usage"),
               mib(rocks, "rocksdb.estimate-table-readers-mem"),
               cores,
-              perAppend(committer, d1 - d0)));
+              commitThreadPer("append", committer, d1 - d0)));
       if (!perf1.isEmpty()) {
         notes.add("  RocksDB perf context per append: " + perfPerAppend(perf0, perf1, d1 - d0));
       }
@@ -205,19 +205,20 @@ final class AppenderBench implements Callable<Integer> {
         .collect(Collectors.joining(", "));
   }
 
-  /** The commit thread's time per append, by step, in microseconds. */
-  private static String perAppend(CommitterStats s, long appends) {
-    double n = Math.max(1, appends) * 1000.0;
+  /** The commit thread's time per {@code unit} (append, event), by step, in microseconds. */
+  static String commitThreadPer(String unit, CommitterStats s, long count) {
+    double n = Math.max(1, count) * 1000.0;
     return String.format(
         Locale.ROOT,
-        "commit thread µs per append: read %.2f, check %.2f, write %.2f, callbacks %.2f"
-            + " (%.1f appends per disk write; precondition keys read per append: %.2f)",
+        "commit thread µs per %1$s: read %2$.2f, check %3$.2f, write %4$.2f, callbacks %5$.2f"
+            + " (%6$.1f %1$ss per disk write; precondition keys read per %1$s: %7$.2f)",
+        unit,
         s.readNanos() / n,
         s.checkNanos() / n,
         s.writeNanos() / n,
         s.completeNanos() / n,
-        appends / (double) Math.max(1, s.diskWrites()),
-        s.keysRead() / (double) Math.max(1, appends));
+        count / (double) Math.max(1, s.diskWrites()),
+        s.keysRead() / (double) Math.max(1, count));
   }
 
   /** Waits until RocksDB has no flush or compaction pending or running, printing progress. */

@@ -4,6 +4,7 @@ import io.fossil.kv.KvStore;
 import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
+import io.fossil.kv.rocksdb.CommitterStats;
 import io.fossil.kv.rocksdb.RocksDbKvStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,13 @@ final class StorageBench implements Callable<Integer> {
   @Option(names = "--streams", defaultValue = "10000", description = "Streams per writer (append).")
   int streamsPerWriter;
 
+  @Option(
+      names = "--prime",
+      description =
+          "append: before the warm-up, write position 0 of every stream, so that every measured"
+              + " event checks that its predecessor is present (the appender bench's warm mode).")
+  boolean prime;
+
   private final AtomicLong runIds = new AtomicLong();
 
   @Override
@@ -106,18 +114,31 @@ final class StorageBench implements Callable<Integer> {
     for (int w = 0; w < writerCount; w++) {
       all.add(new Writer(kv, shape, batch, run, w, latency, events, batches, failures, stop));
     }
+    if (prime && shape.equals("append")) {
+      long started = System.nanoTime();
+      CompletableFuture.allOf(all.stream().map(Writer::prime).toArray(CompletableFuture[]::new))
+          .get(30, TimeUnit.MINUTES);
+      System.err.printf(
+          Locale.ROOT,
+          "  primed %,d streams in %.1f s%n",
+          (long) writerCount * streamsPerWriter,
+          (System.nanoTime() - started) / 1e9);
+    }
     all.forEach(Writer::next);
     TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
     latency.reset();
     long e0 = events.get();
     long b0 = batches.get();
     long d0 = diskWrites(kv);
+    RocksDbKvStore rocks = kv instanceof RocksDbKvStore r ? r : null;
+    CommitterStats committer0 = rocks == null ? null : rocks.committerStats();
     long t0 = System.nanoTime();
     TimeUnit.SECONDS.sleep(cell.seconds);
     long elapsed = System.nanoTime() - t0;
     long e1 = events.get();
     long b1 = batches.get();
     long d1 = diskWrites(kv);
+    CommitterStats committer = rocks == null ? null : rocks.committerStats().since(committer0);
     var histogram = latency.getIntervalHistogram();
     stop.set(true);
     for (Writer w : all) {
@@ -138,6 +159,10 @@ final class StorageBench implements Callable<Integer> {
         histogram.getValueAtPercentile(99) / 1000.0,
         perDisk,
         failures.get() > 0 ? " " + failures.get() + " unexpected outcomes" : "");
+    if (committer != null) {
+      // Per event: with one event per batch, the same figure the appender bench gives per append.
+      System.err.println("  " + AppenderBench.commitThreadPer("event", committer, e1 - e0));
+    }
   }
 
   private static long diskWrites(KvStore kv) {
@@ -161,6 +186,7 @@ final class StorageBench implements Callable<Integer> {
     private final byte[] payload;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private long counter;
+    private int primed;
 
     Writer(
         KvStore kv,
@@ -195,7 +221,10 @@ final class StorageBench implements Callable<Integer> {
         done.complete(null);
         return;
       }
-      WriteBatch b = shape.equals("append") ? appendBatch() : singleKeyBatch();
+      WriteBatch b =
+          shape.equals("append")
+              ? appendBatch(batch, () -> random.nextInt(heads.length))
+              : singleKeyBatch();
       long start = System.nanoTime();
       kv.write(b)
           .whenComplete(
@@ -211,6 +240,26 @@ final class StorageBench implements Callable<Integer> {
               });
     }
 
+    /** Writes position 0 of each of this writer's streams, up to 100 per batch. */
+    CompletableFuture<Void> prime() {
+      int from = primed;
+      if (from == heads.length) {
+        return CompletableFuture.completedFuture(null);
+      }
+      int to = Math.min(heads.length, from + 100);
+      primed = to;
+      int[] next = {from};
+      WriteBatch b = appendBatch(to - from, () -> next[0]++);
+      return kv.write(b)
+          .thenCompose(
+              outcome -> {
+                if (!(outcome instanceof WriteOutcome.Committed)) {
+                  throw new IllegalStateException("priming failed: " + outcome);
+                }
+                return prime();
+              });
+    }
+
     private WriteBatch singleKeyBatch() {
       WriteBatch.Builder b = WriteBatch.builder();
       for (int i = 0; i < batch; i++) {
@@ -221,13 +270,13 @@ final class StorageBench implements Callable<Integer> {
     }
 
     /** The keys and preconditions of DESIGN.md's storage layout, one segment per writer. */
-    private WriteBatch appendBatch() {
+    private WriteBatch appendBatch(int events, java.util.function.IntSupplier streams) {
       String segment = run + "." + id;
       WriteBatch.Builder b = WriteBatch.builder();
       b.requireAbsent(TupleKey.of("seg", segment, "seal"));
       java.util.Set<Integer> inBatch = new java.util.HashSet<>();
-      for (int i = 0; i < batch; i++) {
-        int s = random.nextInt(heads.length);
+      for (int i = 0; i < events; i++) {
+        int s = streams.getAsInt();
         String stream = "bench" + run + "-" + id + "-" + s;
         long position = ++heads[s];
         long c = counter++;
