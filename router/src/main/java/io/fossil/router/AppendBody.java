@@ -75,11 +75,22 @@ final class AppendBody {
     try {
       return mapper.readTree(body);
     } catch (StreamConstraintsException e) {
+      StreamReadConstraints limits = mapper.getFactory().streamReadConstraints();
+      String message = String.valueOf(e.getMessage());
+      if (message.startsWith("Number value length")) {
+        throw new Problem(
+            ProblemType.INVALID_FIELD,
+            "a number in the body has more than "
+                + limits.getMaxNumberLength()
+                + " characters, the most this API takes");
+      }
+      if (!message.contains("nesting depth")) {
+        throw new Problem(
+            ProblemType.INVALID_FIELD, "the body exceeds a limit of the JSON parser: " + message);
+      }
       throw new Problem(
           ProblemType.JSON_TOO_DEEP,
-          "the body nests deeper than "
-              + mapper.getFactory().streamReadConstraints().getMaxNestingDepth()
-              + " levels");
+          "the body nests deeper than " + limits.getMaxNestingDepth() + " levels");
     } catch (JsonProcessingException e) {
       throw new Problem(ProblemType.MALFORMED_JSON, "the body is not valid JSON: " + brief(e));
     } catch (IOException e) {

@@ -225,7 +225,8 @@ final class EventsApi {
     Tail tail = new Tail(ctx.response(), context, selection);
     // Registered first: a client that leaves while the start is computed leaves nothing behind.
     ctx.response().closeHandler(v -> tail.close());
-    start(after == null ? "end" : after, selection)
+    // An empty ?after= is no cursor, as on GET /events; here that means "from now".
+    start(after == null || after.isEmpty() ? "end" : after, selection)
         .whenComplete(
             (from, error) ->
                 context.runOnContext(

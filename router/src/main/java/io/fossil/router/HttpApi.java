@@ -1,6 +1,8 @@
 package io.fossil.router;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.fossil.kv.KvException;
+import io.fossil.kv.KvLimitExceededException;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.AppendResult;
 import io.fossil.owner.InvalidAppendException;
@@ -18,6 +20,8 @@ import io.fossil.reader.StreamReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,6 +30,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
@@ -45,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +67,7 @@ public final class HttpApi {
   private static final String JSON = "application/json";
   private static final int DEFAULT_READ_LIMIT = 100;
   private static final int MAX_REROUTES = 2;
+  private static final int REQUEST_LINE_LIMIT = 8 << 10;
 
   /**
    * @param host the address to bind (redirects name the address each node registered with
@@ -163,13 +170,14 @@ public final class HttpApi {
             .setHost(options.host())
             .setPort(options.port())
             .setMaxHeaderSize(options.maxHeaderBytes())
-            .setMaxInitialLineLength(8 << 10)
+            .setMaxInitialLineLength(REQUEST_LINE_LIMIT)
             .setIdleTimeout((int) options.idleTimeout().toSeconds())
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             .setCompressionSupported(false)
             .setDecompressionSupported(false);
     return vertx
         .createHttpServer(serverOptions)
+        .invalidRequestHandler(this::invalidRequest)
         .requestHandler(router())
         .listen()
         .map(
@@ -179,6 +187,41 @@ public final class HttpApi {
             })
         .toCompletionStage()
         .toCompletableFuture();
+  }
+
+  /**
+   * A request the HTTP decoder refused (request line or headers over the limit, not HTTP): a
+   * problem like any other, then the connection closes, since what follows on it cannot be parsed.
+   */
+  private void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Problem p;
+    if (cause instanceof TooLongHttpLineException) {
+      p =
+          new Problem(
+              ProblemType.REQUEST_LINE_TOO_LONG,
+              "the request line (method, path and query) is longer than "
+                  + REQUEST_LINE_LIMIT
+                  + " bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      p =
+          new Problem(
+              ProblemType.HEADERS_TOO_LARGE,
+              "the request headers are larger than " + options.maxHeaderBytes() + " bytes");
+    } else {
+      p =
+          new Problem(
+              ProblemType.BAD_REQUEST,
+              "the request is not valid HTTP/1.1"
+                  + (cause == null ? "" : ": " + cause.getMessage()));
+    }
+    HttpServerResponse response = request.response();
+    response
+        .setStatusCode(p.type().status())
+        .putHeader("Content-Type", PROBLEM_JSON)
+        .putHeader("Connection", "close")
+        .end(problemBody(p))
+        .onComplete(done -> request.connection().close());
   }
 
   /** Stops accepting requests and closes connections. */
@@ -195,6 +238,10 @@ public final class HttpApi {
 
   private Router router() {
     Router router = Router.router(vertx);
+    // Before the body is read: the body handler decodes a form-encoded body, and fails on a large
+    // one, before the route's own check could answer that the body must be JSON.
+    router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(HttpApi::refuseFormBody);
+    router.routeWithRegex(HttpMethod.PUT, "/consumers/.+").handler(HttpApi::refuseFormBody);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
     router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
     router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
@@ -458,7 +505,7 @@ public final class HttpApi {
     } catch (InvalidAppendException e) {
       throw invalid(e);
     }
-    String direction = Optional.ofNullable(ctx.queryParams().get("direction")).orElse("forward");
+    String direction = Optional.ofNullable(single(ctx, "direction")).orElse("forward");
     if (!direction.equals("forward") && !direction.equals("backward")) {
       throw new Problem(
           ProblemType.INVALID_PARAMETER,
@@ -765,8 +812,29 @@ public final class HttpApi {
     }
   }
 
+  /** Answers 415 at once for a form or multipart body on a route that takes JSON. */
+  private static void refuseFormBody(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    String media = type == null ? "" : type.trim().toLowerCase(java.util.Locale.ROOT);
+    if (media.startsWith("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
+      requireJson(ctx);
+    }
+    ctx.next();
+  }
+
   static void allowParams(RoutingContext ctx, Set<String> known) {
-    for (String name : ctx.queryParams().names()) {
+    Set<String> names;
+    try {
+      names = ctx.queryParams().names();
+    } catch (RuntimeException e) {
+      // Vert.x could not decode the query string (it answers 400 for that itself, but blames no
+      // parameter); later calls would fail the same way, so say what is wrong here.
+      throw new Problem(
+          ProblemType.INVALID_PARAMETER,
+          "the query string could not be decoded; check that every '%' in it is followed by two"
+              + " hex digits (write a literal '%' as %25)");
+    }
+    for (String name : names) {
       if (!known.contains(name)) {
         throw new Problem(
             ProblemType.UNKNOWN_PARAMETER,
@@ -836,12 +904,42 @@ public final class HttpApi {
               .with("limit", options.maxBodyBytes());
     } else if (ctx.statusCode() == 400) {
       p = badRequest(ctx.request().path());
+    } else if (ctx.statusCode() == 417) {
+      p =
+          new Problem(
+              ProblemType.EXPECTATION_FAILED,
+              "this server answers only 'Expect: 100-continue'; the request had 'Expect: "
+                  + ctx.request().getHeader("Expect")
+                  + "'");
+    } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      p =
+          new Problem(
+              ProblemType.BAD_REQUEST,
+              "the request could not be handled (HTTP " + ctx.statusCode() + ")");
     } else {
-      LOG.error(
-          "unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
-      p = new Problem(ProblemType.INTERNAL, "internal error: " + failure);
+      p = problemFor(failure, ctx.request().method() + " " + ctx.request().path());
     }
     problem(ctx.response(), p);
+  }
+
+  /**
+   * The problem an error stands for. The store not answering, or answering with an error, is a 503
+   * the client may retry, logged without a stack trace; anything else unexpected is a 500, logged
+   * with one.
+   */
+  static Problem problemFor(Throwable error, String what) {
+    if (error instanceof Problem problem) {
+      return problem;
+    }
+    if (error instanceof TimeoutException
+        || error instanceof KvException && !(error instanceof KvLimitExceededException)) {
+      LOG.warn("{} failed: the store did not answer: {}", what, error.toString());
+      return new Problem(
+              ProblemType.STORE_UNAVAILABLE, "the storage did not answer (" + error + "); retry")
+          .retryAfter(1);
+    }
+    LOG.error("{} failed", what, error);
+    return new Problem(ProblemType.INTERNAL, "internal error: " + error);
   }
 
   /** Sends an answer or the problem an error stands for; returns the status sent. */
@@ -851,14 +949,7 @@ public final class HttpApi {
           error instanceof CompletionException && error.getCause() != null
               ? error.getCause()
               : error;
-      Problem p;
-      if (cause instanceof Problem problem) {
-        p = problem;
-      } else {
-        LOG.error("request failed", cause);
-        p = new Problem(ProblemType.INTERNAL, "internal error: " + cause);
-      }
-      return problem(response, p);
+      return problem(response, problemFor(cause, "a request"));
     }
     if (response.closed() || response.ended()) {
       return answer.status();

@@ -6,6 +6,8 @@ package io.fossil.router;
  */
 public enum ProblemType {
   BAD_REQUEST(400, "bad-request", "The request could not be understood"),
+  REQUEST_LINE_TOO_LONG(414, "request-line-too-long", "The request line is longer than the limit"),
+  HEADERS_TOO_LARGE(431, "headers-too-large", "The request headers are larger than the limit"),
   MALFORMED_JSON(400, "malformed-json", "The body is not valid JSON"),
   JSON_TOO_DEEP(400, "json-too-deep", "The JSON body is nested too deeply"),
   UNKNOWN_FIELD(400, "unknown-field", "The body has a field this API does not know"),
@@ -28,6 +30,8 @@ public enum ProblemType {
       "The cursor or position names history compacted longer ago than the translation grace"),
   UNKNOWN_PARAMETER(400, "unknown-parameter", "A query parameter this route does not know"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body must be application/json"),
+  EXPECTATION_FAILED(
+      417, "expectation-failed", "The Expect header asks for something this server does not do"),
   NOT_FOUND(404, "not-found", "No such resource"),
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "This method is not allowed here"),
   WRONG_EXPECTED_POSITION(

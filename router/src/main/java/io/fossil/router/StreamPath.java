@@ -15,7 +15,18 @@ final class StreamPath {
 
   /** Decodes the stream name of a raw request path that starts with {@link #PREFIX}. */
   static String streamName(String rawPath) {
-    return decode(rawPath.substring(PREFIX.length()));
+    String raw = rawPath.substring(PREFIX.length());
+    for (int i = 0; i < raw.length(); i++) {
+      if (raw.charAt(i) > 0x7E) {
+        // The server reads the request line byte by byte: raw UTF-8 would name another stream.
+        throw new Problem(
+            ProblemType.INVALID_STREAM_NAME,
+            "the stream name has a character that is not ASCII at index "
+                + i
+                + "; send it percent-encoded as UTF-8 (café is caf%C3%A9)");
+      }
+    }
+    return decode(raw);
   }
 
   static String decode(String raw) {

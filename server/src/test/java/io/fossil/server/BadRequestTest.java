@@ -126,6 +126,27 @@ class BadRequestTest {
             415,
             "unsupported-media-type"),
         post(
+            "form content type, body over 1 KiB",
+            STREAM,
+            "application/x-www-form-urlencoded",
+            "{\"events\":[{\"type\":\"T\",\"data\":\"" + "x".repeat(2000) + "\"}]}",
+            415,
+            "unsupported-media-type"),
+        post(
+            "a number of 1001 digits",
+            STREAM,
+            JSON,
+            "{\"events\":[{\"type\":\"T\",\"data\":1" + "0".repeat(1000) + "}]}",
+            400,
+            "invalid-field"),
+        post(
+            "raw UTF-8 in the stream name",
+            "/streams/caf\u00e9",
+            JSON,
+            events(1),
+            400,
+            "invalid-stream-name"),
+        post(
             "body over 4 MiB",
             STREAM,
             JSON,
@@ -282,6 +303,19 @@ class BadRequestTest {
         post("hop not a number", STREAM + "?hop=x", JSON, events(1), 400, "invalid-parameter"),
         post("too many hops", STREAM + "?hop=4", JSON, events(1), 503, "too-many-hops"),
         call("limit 0", "GET", STREAM + "?limit=0", 400, "invalid-parameter"),
+        call(
+            "direction twice",
+            "GET",
+            STREAM + "?direction=backward&direction=forward",
+            400,
+            "invalid-parameter"),
+        call("broken escape in the query", "GET", STREAM + "?from=%zz", 400, "invalid-parameter"),
+        call(
+            "request line over 8 KiB",
+            "GET",
+            "/events?after=" + "a".repeat(9000),
+            414,
+            "request-line-too-long"),
         call("limit not a number", "GET", STREAM + "?limit=ten", 400, "invalid-parameter"),
         call("limit above 1000", "GET", STREAM + "?limit=5000", 400, "invalid-parameter"),
         call("from negative", "GET", STREAM + "?from=-1", 400, "invalid-parameter"),
@@ -412,8 +446,9 @@ class BadRequestTest {
       String type) {
     List<String> before = events();
     Http.Response response =
-        path.contains("%zz")
-            // The JDK client refuses to send a malformed escape; a person with curl does not.
+        path.contains("%zz") || !path.chars().allMatch(c -> c < 0x80)
+            // The JDK client refuses to send a malformed escape, and escapes what is not ASCII; a
+            // person with curl does neither.
             ? Http.raw(url, method, path, contentType, body)
             : http.call(method, url + path, contentType, body);
 
@@ -423,6 +458,27 @@ class BadRequestTest {
     assertThat(response.json().get("status").asInt()).isEqualTo(status);
     assertThat(response.json().get("detail").asText()).isNotBlank();
     assertThat(events()).isEqualTo(before);
+  }
+
+  @org.junit.jupiter.api.Test
+  void anExpectHeaderOtherThan100ContinueIs417() {
+    List<String> before = events();
+    Http.Response response = Http.raw(url, "POST", STREAM, JSON, events(1), "Expect: teapot");
+    assertThat(response.status()).as(response.body()).isEqualTo(417);
+    assertThat(response.contentType()).isEqualTo("application/problem+json");
+    assertThat(response.json().get("type").asText())
+        .isEqualTo("urn:fossil:problem:expectation-failed");
+    assertThat(events()).isEqualTo(before);
+  }
+
+  @org.junit.jupiter.api.Test
+  void headersOverTheLimitAre431WithAProblem() {
+    Http.Response response =
+        Http.raw(url, "GET", STREAM, null, null, "X-Padding: " + "p".repeat(20_000));
+    assertThat(response.status()).as(response.body()).isEqualTo(431);
+    assertThat(response.contentType()).isEqualTo("application/problem+json");
+    assertThat(response.json().get("type").asText())
+        .isEqualTo("urn:fossil:problem:headers-too-large");
   }
 
   /** Every event, stream index and id key in the store, as text (placement's keys excluded). */

@@ -84,6 +84,17 @@ final class Http {
 
   /** Sends one request over a plain socket, byte for byte as given (no client-side checks). */
   static Response raw(String baseUrl, String method, String path, String contentType, String body) {
+    return raw(baseUrl, method, path, contentType, body, null);
+  }
+
+  /** {@link #raw} with one more header line ({@code "Name: value"}), or none if null. */
+  static Response raw(
+      String baseUrl,
+      String method,
+      String path,
+      String contentType,
+      String body,
+      String extraHeader) {
     URI base = URI.create(baseUrl);
     byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
     String head =
@@ -96,11 +107,13 @@ final class Http {
             + content.length
             + "\r\n"
             + (contentType == null ? "" : "Content-Type: " + contentType + "\r\n")
+            + (extraHeader == null ? "" : extraHeader + "\r\n")
             + "\r\n";
     try (Socket socket = new Socket(base.getHost(), base.getPort())) {
       socket.setSoTimeout(30_000);
       OutputStream out = socket.getOutputStream();
-      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      // UTF-8, not ASCII: a path that is not ASCII goes out as raw UTF-8 bytes, as curl sends it.
+      out.write(head.getBytes(StandardCharsets.UTF_8));
       out.write(content);
       out.flush();
       String[] parts =

@@ -132,6 +132,14 @@ class LiveTailTest {
                   + "&b="
                   + fresh.json().get("cursor").asText());
       assertThat(before.json().get("order").asText()).isEqualTo("before");
+
+      // A live tail with an empty ?after= starts now, as one without it does (page-1..3 exist).
+      try (Sse live = Sse.open(url + "/events/live?prefix=page-&after=", null)) {
+        assertThat(live.status()).isEqualTo(200);
+        appendRound(url, List.of("page-4"), 0, 1, appended);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !live.events.isEmpty());
+        assertThat(live.events.get(0).data().get("stream").asText()).isEqualTo("page-4");
+      }
     }
   }
 
