@@ -1,5 +1,6 @@
 package io.fossil.server;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,11 +25,17 @@ import picocli.CommandLine.Parameters;
 /** Client subcommands for people at a terminal; they talk to any node over HTTP. */
 final class ClientCommands {
 
-  /** Keeps the exact value of every number the user types or an event holds (not a double's). */
+  /**
+   * Keeps the exact value of every number the user types or an event holds (not a double's), and
+   * refuses what the HTTP API would refuse (a repeated key, anything after the value) instead of
+   * quietly dropping it.
+   */
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
 
   private ClientCommands() {}
@@ -142,8 +149,14 @@ final class ClientCommands {
     private static JsonNode parse(String text, String what) {
       try {
         return JSON.readTree(text);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(what + " is not valid JSON: " + e.getMessage(), e);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        var at = e.getLocation();
+        throw new IllegalArgumentException(
+            what
+                + " is not valid JSON: "
+                + e.getOriginalMessage()
+                + (at == null ? "" : " (column " + at.getColumnNr() + ")"),
+            e);
       }
     }
   }

@@ -62,7 +62,27 @@ public final class Fossil implements Runnable {
     CommandLine cli = new CommandLine(new Fossil());
     cli.setDefaultValueProvider(new Defaults(configFile, environment));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExecutionExceptionHandler(Fossil::clientError);
     return cli;
+  }
+
+  /**
+   * A client command that fails (bad JSON, a node that is down) says so in one line; a server
+   * command's failure keeps its stack trace, which whoever runs the node will want.
+   */
+  private static int clientError(Exception e, CommandLine command, CommandLine.ParseResult parsed)
+      throws Exception {
+    if (!(command.getCommand() instanceof ClientCommands.Base)) {
+      throw e;
+    }
+    String message = e.getMessage() == null || e.getMessage().isBlank() ? "" : e.getMessage();
+    if (e instanceof java.net.ConnectException || e instanceof java.net.http.HttpTimeoutException) {
+      message = "cannot reach the node (" + e + "); is it running, and is --url right?";
+    }
+    command
+        .getErr()
+        .println("fossil " + command.getCommandName() + ": " + (message.isEmpty() ? e : message));
+    return 1;
   }
 
   /**
@@ -118,6 +138,12 @@ public final class Fossil implements Runnable {
 
     @Override
     public String defaultValue(ArgSpec arg) {
+      if (arg.command() != null
+          && arg.command().userObject() instanceof ClientCommands.Base
+          && !(arg instanceof OptionSpec o && o.longestName().equals("--url"))) {
+        // FOSSIL_ID or an id in the node's config file must not become every client append's id.
+        return null;
+      }
       Optional<String> variable = environmentVariable(arg);
       if (variable.isEmpty()) {
         return null;
