@@ -238,11 +238,14 @@ public final class HttpApi {
 
   private Router router() {
     Router router = Router.router(vertx);
-    // Before the body is read: the body handler decodes a form-encoded body, and fails on a large
-    // one, before the route's own check could answer that the body must be JSON.
-    router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(HttpApi::refuseFormBody);
-    router.routeWithRegex(HttpMethod.PUT, "/consumers/.+").handler(HttpApi::refuseFormBody);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
+    router
+        .route()
+        .handler(
+            ctx -> {
+              refuseFormBody(ctx);
+              body.handle(ctx);
+            });
     router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
     router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
     events.register(router);
@@ -812,14 +815,24 @@ public final class HttpApi {
     }
   }
 
-  /** Answers 415 at once for a form or multipart body on a route that takes JSON. */
+  /**
+   * Answers 415 before the body is read for a form or multipart body on a route that takes JSON:
+   * the body handler would decode it as a form first, and fail on a large one, before the route's
+   * own check could say that the body must be JSON.
+   */
   private static void refuseFormBody(RoutingContext ctx) {
+    HttpMethod method = ctx.request().method();
+    String path = ctx.request().path();
+    boolean json =
+        method.equals(HttpMethod.POST) && path.startsWith(StreamPath.PREFIX)
+            || method.equals(HttpMethod.PUT) && path.startsWith("/consumers/");
     String type = ctx.request().getHeader("Content-Type");
-    String media = type == null ? "" : type.trim().toLowerCase(java.util.Locale.ROOT);
-    if (media.startsWith("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
-      requireJson(ctx);
+    if (json && type != null) {
+      String media = type.trim().toLowerCase(java.util.Locale.ROOT);
+      if (media.startsWith("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
+        requireJson(ctx);
+      }
     }
-    ctx.next();
   }
 
   static void allowParams(RoutingContext ctx, Set<String> known) {
