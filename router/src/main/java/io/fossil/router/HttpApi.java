@@ -946,9 +946,10 @@ public final class HttpApi {
     }
     if (error instanceof TimeoutException
         || error instanceof KvException && !(error instanceof KvLimitExceededException)) {
-      LOG.warn("{} failed: the store did not answer: {}", what, error.toString());
+      LOG.warn("{} failed in the store: {}", what, error.toString());
       return new Problem(
-              ProblemType.STORE_UNAVAILABLE, "the storage did not answer (" + error + "); retry")
+              ProblemType.STORE_UNAVAILABLE,
+              "the storage failed or did not answer (" + error + "); retry")
           .retryAfter(1);
     }
     LOG.error("{} failed", what, error);
