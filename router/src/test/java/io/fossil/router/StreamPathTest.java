@@ -16,8 +16,22 @@ class StreamPathTest {
   }
 
   @Test
-  void unescapedCharactersOutsideTheBasicPlaneSurviveNextToEscapes() {
-    assertThat(StreamPath.streamName("/streams/\uD83D\uDE00-%41")).isEqualTo("\uD83D\uDE00-A");
+  void escapedCharactersOutsideTheBasicPlaneSurviveNextToOtherEscapes() {
+    assertThat(StreamPath.streamName("/streams/%F0%9F%98%80-%41")).isEqualTo("\uD83D\uDE00-A");
+  }
+
+  @Test
+  void refusesCharactersThatAreNotAsciiUnescaped() {
+    // The HTTP server hands over the request line byte by byte (raw UTF-8 for é arrives as "Ã©").
+    for (String raw : new String[] {"/streams/caf\u00c3\u00a9", "/streams/\uD83D\uDE00-%41"}) {
+      assertThatThrownBy(() -> StreamPath.streamName(raw))
+          .isInstanceOfSatisfying(
+              Problem.class,
+              p -> {
+                assertThat(p.type()).isEqualTo(ProblemType.INVALID_STREAM_NAME);
+                assertThat(p.detail()).contains("percent-encoded as UTF-8");
+              });
+    }
   }
 
   @Test
