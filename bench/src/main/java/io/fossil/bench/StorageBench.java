@@ -7,14 +7,17 @@ import io.fossil.kv.WriteOutcome;
 import io.fossil.kv.rocksdb.CommitterStats;
 import io.fossil.kv.rocksdb.RocksDbKvStore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -129,7 +132,6 @@ final class StorageBench implements Callable<Integer> {
     latency.reset();
     long e0 = events.get();
     long b0 = batches.get();
-    long d0 = diskWrites(kv);
     RocksDbKvStore rocks = kv instanceof RocksDbKvStore r ? r : null;
     CommitterStats committer0 = rocks == null ? null : rocks.committerStats();
     long t0 = System.nanoTime();
@@ -137,7 +139,6 @@ final class StorageBench implements Callable<Integer> {
     long elapsed = System.nanoTime() - t0;
     long e1 = events.get();
     long b1 = batches.get();
-    long d1 = diskWrites(kv);
     CommitterStats committer = rocks == null ? null : rocks.committerStats().since(committer0);
     var histogram = latency.getIntervalHistogram();
     stop.set(true);
@@ -146,7 +147,9 @@ final class StorageBench implements Callable<Integer> {
     }
     double secs = elapsed / 1e9;
     String perDisk =
-        d1 > d0 ? String.format(Locale.ROOT, "%.1f", (b1 - b0) / (double) (d1 - d0)) : "n/a";
+        committer != null && committer.diskWrites() > 0
+            ? String.format(Locale.ROOT, "%.1f", (b1 - b0) / (double) committer.diskWrites())
+            : "n/a";
     System.out.printf(
         Locale.ROOT,
         "| %s | %d | %d | %,.0f | %,.0f | %.2f | %.2f | %s |%s%n",
@@ -163,10 +166,6 @@ final class StorageBench implements Callable<Integer> {
       // Per event: with one event per batch, the same figure the appender bench gives per append.
       System.err.println("  " + AppenderBench.commitThreadPer("event", committer, e1 - e0));
     }
-  }
-
-  private static long diskWrites(KvStore kv) {
-    return kv instanceof RocksDbKvStore r ? r.committerStats().diskWrites() : 0;
   }
 
   /** One closed-loop writer: issues the next batch from the completion of the previous one. */
@@ -270,11 +269,11 @@ final class StorageBench implements Callable<Integer> {
     }
 
     /** The keys and preconditions of DESIGN.md's storage layout, one segment per writer. */
-    private WriteBatch appendBatch(int events, java.util.function.IntSupplier streams) {
+    private WriteBatch appendBatch(int events, IntSupplier streams) {
       String segment = run + "." + id;
       WriteBatch.Builder b = WriteBatch.builder();
       b.requireAbsent(TupleKey.of("seg", segment, "seal"));
-      java.util.Set<Integer> inBatch = new java.util.HashSet<>();
+      Set<Integer> inBatch = new HashSet<>();
       for (int i = 0; i < events; i++) {
         int s = streams.getAsInt();
         String stream = "bench" + run + "-" + id + "-" + s;

@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Stored consumer cursors ({@link ConsumerCursors}): {@code PUT}/{@code GET
@@ -314,12 +313,6 @@ final class ConsumersApi {
   private static Throwable unwrap(Throwable error) {
     Throwable cause =
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof TimeoutException) {
-      return new Problem(
-              ProblemType.STORE_UNAVAILABLE,
-              "the storage did not answer within the wait's timeout; retry")
-          .retryAfter(1);
-    }
     if (cause instanceof KvLimitExceededException e) {
       return tooLarge(e);
     }
