@@ -14,7 +14,6 @@ import io.fossil.reader.CursorReader;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Map;
@@ -51,11 +50,11 @@ final class ConsumersApi {
         .register(node.registry());
   }
 
-  void register(Router router) {
-    router.routeWithRegex(HttpMethod.PUT, PREFIX + NAME + "/cursor").handler(this::put);
-    router.routeWithRegex(HttpMethod.GET, PREFIX + NAME + "/cursor").handler(this::get);
-    router.routeWithRegex(HttpMethod.GET, PREFIX + NAME + "/wait").handler(this::await);
-    router.routeWithRegex(HttpMethod.DELETE, PREFIX + NAME).handler(this::delete);
+  void register(Routes routes) {
+    routes.regex(HttpMethod.PUT, PREFIX + NAME + "/cursor").handler(this::put);
+    routes.regex(HttpMethod.GET, PREFIX + NAME + "/cursor").handler(this::get);
+    routes.regex(HttpMethod.GET, PREFIX + NAME + "/wait").handler(this::await);
+    routes.regex(HttpMethod.DELETE, PREFIX + NAME).handler(this::delete);
   }
 
   // ------------------------------------------------------------------ PUT /consumers/{name}/cursor

@@ -15,8 +15,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Locale;
@@ -58,10 +58,10 @@ final class EventsApi {
         .register(node.registry());
   }
 
-  void register(Router router) {
-    router.get("/events").handler(this::page);
-    router.get("/events/live").handler(this::live);
-    router.get("/positions/compare").handler(this::compare);
+  void register(Routes routes) {
+    routes.exact(HttpMethod.GET, "/events").handler(this::page);
+    routes.exact(HttpMethod.GET, "/events/live").handler(this::live);
+    routes.exact(HttpMethod.GET, "/positions/compare").handler(this::compare);
   }
 
   // ------------------------------------------------------------------ GET /events

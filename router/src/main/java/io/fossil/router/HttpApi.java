@@ -246,18 +246,19 @@ public final class HttpApi {
               refuseFormBody(ctx);
               body.handle(ctx);
             });
-    router.routeWithRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
-    router.routeWithRegex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
-    events.register(router);
-    consumers.register(router);
-    router.get("/cluster").handler(this::cluster);
-    router.get("/health/live").handler(this::live);
-    router.get("/health/ready").handler(this::ready);
-    router.get("/metrics").handler(this::metrics);
-    router.post("/admin/segments/merge").handler(this::merge);
-    router.post("/admin/compaction").handler(this::compaction);
-    router
-        .routeWithRegex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)")
+    Routes routes = new Routes(router);
+    routes.regex(HttpMethod.POST, "/streams/.+").handler(this::append);
+    routes.regex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
+    events.register(routes);
+    consumers.register(routes);
+    routes.exact(HttpMethod.GET, "/cluster").handler(this::cluster);
+    routes.exact(HttpMethod.GET, "/health/live").handler(this::live);
+    routes.exact(HttpMethod.GET, "/health/ready").handler(this::ready);
+    routes.exact(HttpMethod.GET, "/metrics").handler(this::metrics);
+    routes.exact(HttpMethod.POST, "/admin/segments/merge").handler(this::merge);
+    routes.exact(HttpMethod.POST, "/admin/compaction").handler(this::compaction);
+    routes
+        .regex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)")
         .handler(this::moveOrSplit);
     router.route().failureHandler(this::failure);
     router.errorHandler(
@@ -271,12 +272,20 @@ public final class HttpApi {
     router.errorHandler(400, ctx -> problem(ctx.response(), badRequest(ctx.request().path())));
     router.errorHandler(
         405,
-        ctx ->
-            problem(
-                ctx.response(),
-                new Problem(
-                    ProblemType.METHOD_NOT_ALLOWED,
-                    ctx.request().method() + " is not allowed on " + ctx.request().path())));
+        ctx -> {
+          String allowed = routes.allowed(ctx.normalizedPath());
+          if (!allowed.isEmpty()) {
+            ctx.response().putHeader("Allow", allowed);
+          }
+          problem(
+              ctx.response(),
+              new Problem(
+                  ProblemType.METHOD_NOT_ALLOWED,
+                  ctx.request().method()
+                      + " is not allowed on "
+                      + ctx.request().path()
+                      + (allowed.isEmpty() ? "" : "; it takes " + allowed)));
+        });
     return router;
   }
 

@@ -460,6 +460,29 @@ class BadRequestTest {
     assertThat(events()).isEqualTo(before);
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "DELETE, /streams/orders-1, 'GET, POST'",
+    "PUT, /cluster, GET",
+    "HEAD, /health/ready, GET",
+    "POST, /consumers/billing/cursor, 'GET, PUT'",
+    "GET, /consumers/billing, DELETE",
+    "GET, /admin/compaction, POST",
+    "DELETE, /admin/segments/7/move, POST"
+  })
+  void aMethodNotAllowedNamesTheMethodsThatAre(String method, String path, String allowed)
+      throws Exception {
+    java.net.http.HttpResponse<String> response =
+        http.noRedirects.send(
+            Http.request(method, url + path, null, null),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.headers().allValues("Allow")).containsExactly(allowed);
+    if (!method.equals("HEAD")) {
+      assertThat(response.body()).contains("it takes " + allowed);
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void anExpectHeaderOtherThan100ContinueIs417() {
     List<String> before = events();
