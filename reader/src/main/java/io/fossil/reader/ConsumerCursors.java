@@ -66,6 +66,12 @@ public final class ConsumerCursors implements AutoCloseable {
   /** Stored cursors read per page by {@link #rewriteAll}; its rewrites of a page run together. */
   static final int REWRITE_PAGE = 100;
 
+  /**
+   * How long a wait whose timeout has passed still waits for its first read of the store: a short
+   * timeout on a busy node should answer with the cursor, not report the store as failed.
+   */
+  public static final Duration FIRST_READ_GRACE = Duration.ofMillis(500);
+
   /** Compare-and-set rounds lost to a concurrent rewrite before giving up with a conflict. */
   private static final int CAS_ATTEMPTS = 4;
 
@@ -340,7 +346,8 @@ public final class ConsumerCursors implements AutoCloseable {
    * from one read. Cancelling the returned future stops the wait and frees what it holds.
    *
    * <p>Fails with {@link TimeoutException} if the store has not answered a single read by the
-   * timeout, and with the store's error if the first read fails (later polls retry).
+   * timeout plus {@link #FIRST_READ_GRACE}, and with the store's error if the first read fails
+   * (later polls retry).
    */
   public CompletableFuture<WaitResult> await(
       String name, GlobalPosition position, Duration timeout) {
@@ -384,9 +391,13 @@ public final class ConsumerCursors implements AutoCloseable {
     return waiter.result;
   }
 
-  /** Waits in progress on this node. */
+  /**
+   * Waits in progress on this node. A wait that has its answer no longer counts, even in the
+   * instant before it is unregistered (which happens just after its caller hears back).
+   */
   public int waiting() {
-    return waiters.values().stream().mapToInt(Set::size).sum();
+    return (int)
+        waiters.values().stream().flatMap(Set::stream).filter(w -> !w.result.isDone()).count();
   }
 
   private boolean contains(Optional<Cursor> cursor, GlobalPosition position) {
@@ -466,6 +477,7 @@ public final class ConsumerCursors implements AutoCloseable {
     final GlobalPosition position;
     final CompletableFuture<WaitResult> result = new CompletableFuture<>();
     volatile Optional<Cursor> seen; // null until the store answered once
+    volatile boolean expired;
     volatile ScheduledFuture<?> deadline;
 
     Waiter(String name, GlobalPosition position) {
@@ -477,10 +489,29 @@ public final class ConsumerCursors implements AutoCloseable {
       seen = cursor;
       if (contains(cursor, position)) {
         result.complete(new WaitResult(true, cursor));
+      } else if (expired) {
+        // The first read came back after the timeout, within the grace (see expire).
+        result.complete(new WaitResult(false, cursor));
       }
     }
 
     void expire() {
+      // Set before reading seen, as offer sets seen before reading this: one of them completes.
+      expired = true;
+      Optional<Cursor> last = seen;
+      if (last != null) {
+        result.complete(new WaitResult(false, last));
+        return;
+      }
+      try {
+        deadline =
+            scheduler.schedule(this::giveUp, FIRST_READ_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        giveUp();
+      }
+    }
+
+    private void giveUp() {
       Optional<Cursor> last = seen;
       if (last == null) {
         result.completeExceptionally(

@@ -207,6 +207,26 @@ class ConsumerCursorsTest {
   }
 
   @Test
+  void aFirstReadThatAnswersJustAfterTheTimeoutEndsTheWaitWithItsCursor() throws Exception {
+    done(cursors.put("view", at(OLD, 2)));
+    KvStore slow =
+        new ForwardingKvStore(store) {
+          @Override
+          public CompletableFuture<Optional<byte[]>> get(byte[] key) {
+            // Answers well after the wait's 1 ms timeout, well within the grace.
+            return delegate
+                .get(key)
+                .thenApplyAsync(
+                    v -> v, CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+          }
+        };
+    try (ConsumerCursors busy = new ConsumerCursors(slow, Translation.IDENTITY, NO_POLL)) {
+      assertThat(done(busy.await("view", new GlobalPosition(OLD, 5), Duration.ofMillis(1))))
+          .isEqualTo(new WaitResult(false, Optional.of(at(OLD, 2))));
+    }
+  }
+
+  @Test
   void closingFailsTheWaitsInProgress() {
     CompletableFuture<WaitResult> wait =
         cursors.await("view", new GlobalPosition(OLD, 5), Duration.ofSeconds(30));

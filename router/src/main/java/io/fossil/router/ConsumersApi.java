@@ -217,7 +217,8 @@ final class ConsumersApi {
           ProblemType.INVALID_PARAMETER,
           "timeout may be at most " + MAX_WAIT_MILLIS + " ms, was " + timeout);
     }
-    // Answer a second before the server would close the connection as idle.
+    // Answer before the server would close the connection as idle: a second before, less the
+    // grace a wait gives a store that has not answered its first read (ConsumerCursors).
     long idle = options.idleTimeout().toMillis();
     long wait = idle > 1_000 ? Math.min(timeout, idle - 1_000) : timeout;
     long deadline = System.nanoTime() + options.catchUpWait().toNanos();
