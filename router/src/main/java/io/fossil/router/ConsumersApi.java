@@ -51,7 +51,7 @@ final class ConsumersApi {
   }
 
   void register(Routes routes) {
-    routes.regex(HttpMethod.PUT, PREFIX + NAME + "/cursor").handler(this::put);
+    routes.jsonRegex(HttpMethod.PUT, PREFIX + NAME + "/cursor").handler(this::put);
     routes.regex(HttpMethod.GET, PREFIX + NAME + "/cursor").handler(this::get);
     routes.regex(HttpMethod.GET, PREFIX + NAME + "/wait").handler(this::await);
     routes.regex(HttpMethod.DELETE, PREFIX + NAME).handler(this::delete);

@@ -238,16 +238,16 @@ public final class HttpApi {
 
   private Router router() {
     Router router = Router.router(vertx);
+    Routes routes = new Routes(router);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     router
         .route()
         .handler(
             ctx -> {
-              refuseFormBody(ctx);
+              refuseFormBody(ctx, routes);
               body.handle(ctx);
             });
-    Routes routes = new Routes(router);
-    routes.regex(HttpMethod.POST, "/streams/.+").handler(this::append);
+    routes.jsonRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
     routes.regex(HttpMethod.GET, "/streams/.+").handler(this::readStream);
     events.register(routes);
     consumers.register(routes);
@@ -829,18 +829,15 @@ public final class HttpApi {
    * the body handler would decode it as a form first, and fail on a large one, before the route's
    * own check could say that the body must be JSON.
    */
-  private static void refuseFormBody(RoutingContext ctx) {
-    HttpMethod method = ctx.request().method();
-    String path = ctx.request().path();
-    boolean json =
-        method.equals(HttpMethod.POST) && path.startsWith(StreamPath.PREFIX)
-            || method.equals(HttpMethod.PUT) && path.startsWith("/consumers/");
+  private static void refuseFormBody(RoutingContext ctx, Routes routes) {
     String type = ctx.request().getHeader("Content-Type");
-    if (json && type != null) {
-      String media = type.trim().toLowerCase(java.util.Locale.ROOT);
-      if (media.startsWith("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
-        requireJson(ctx);
-      }
+    if (type == null) {
+      return;
+    }
+    String media = type.trim().toLowerCase(java.util.Locale.ROOT);
+    if ((media.startsWith("application/x-www-form-urlencoded") || media.startsWith("multipart/"))
+        && routes.takesJson(ctx.request().method(), ctx.normalizedPath())) {
+      requireJson(ctx);
     }
   }
 

@@ -9,13 +9,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Registers the API's routes and remembers which methods each path answers, so that a 405 can list
- * them in its {@code Allow} header, as HTTP requires (RFC 9110, section 15.5.6). Vert.x knows the
- * methods too, but only tells its own default 405 response, not an error handler.
+ * Registers the API's routes and remembers, for each, its method and whether it takes a JSON body.
+ * So a 405 can list the methods a path takes in its {@code Allow} header, as HTTP requires (RFC
+ * 9110, section 15.5.6; Vert.x knows them too, but only tells its own default 405 response, not an
+ * error handler), and a form body sent to a JSON route can be refused before it is read.
  */
 final class Routes {
 
-  private record Registered(Pattern path, HttpMethod method) {}
+  private record Registered(Pattern path, HttpMethod method, boolean json) {}
 
   private final Router router;
   private final List<Registered> registered = new ArrayList<>();
@@ -26,7 +27,13 @@ final class Routes {
 
   /** A route for {@code method} on every path that {@code regex} matches entirely. */
   Route regex(HttpMethod method, String regex) {
-    registered.add(new Registered(Pattern.compile(regex), method));
+    registered.add(new Registered(Pattern.compile(regex), method, false));
+    return router.routeWithRegex(method, regex);
+  }
+
+  /** As {@link #regex}, for a route whose request body is JSON. */
+  Route jsonRegex(HttpMethod method, String regex) {
+    registered.add(new Registered(Pattern.compile(regex), method, true));
     return router.routeWithRegex(method, regex);
   }
 
@@ -34,8 +41,14 @@ final class Routes {
    * A route for {@code method} on {@code path} exactly (a trailing slash allowed, as Vert.x does).
    */
   Route exact(HttpMethod method, String path) {
-    registered.add(new Registered(Pattern.compile(Pattern.quote(path) + "/?"), method));
+    registered.add(new Registered(Pattern.compile(Pattern.quote(path) + "/?"), method, false));
     return router.route(method, path);
+  }
+
+  /** Whether the route for {@code method} on {@code path} takes a JSON body. */
+  boolean takesJson(HttpMethod method, String path) {
+    return registered.stream()
+        .anyMatch(r -> r.json && r.method.equals(method) && r.path.matcher(path).matches());
   }
 
   /** The methods some route answers on {@code path}, as an Allow header lists them; "" if none. */

@@ -458,6 +458,14 @@ class ConsumersApiTest {
             "malformed-json"),
         bad("no content type", "PUT", victim, null, body(good), 415, "unsupported-media-type"),
         bad(
+            "form content type, body over 1 KiB",
+            "PUT",
+            victim,
+            "application/x-www-form-urlencoded",
+            "{\"cursor\":\"" + "x".repeat(2000) + "\"}",
+            415,
+            "unsupported-media-type"),
+        bad(
             "unknown query parameter",
             "PUT",
             victim + "?force=true",
