@@ -2,14 +2,10 @@ package io.fossil.router;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fossil.owner.AppendRequest;
 import io.fossil.owner.ProposedEvent;
 import java.io.IOException;
@@ -34,19 +30,12 @@ final class AppendBody {
 
   AppendBody(int maxDepth) {
     this.mapper =
-        JsonMapper.builder(
+        PayloadJson.mapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()
                     .streamReadConstraints(
                         StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            // Numbers in data and metadata are stored with the value they were sent with: a
-            // fraction or an exponent read as a double lost digits (12345678901234567.89), and one
-            // out of a double's range came back as the string "Infinity".
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
   }
 

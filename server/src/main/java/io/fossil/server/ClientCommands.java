@@ -1,13 +1,11 @@
 package io.fossil.server;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fossil.router.PayloadJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -25,18 +23,8 @@ import picocli.CommandLine.Parameters;
 /** Client subcommands for people at a terminal; they talk to any node over HTTP. */
 final class ClientCommands {
 
-  /**
-   * Keeps the exact value of every number the user types or an event holds (not a double's), and
-   * refuses what the HTTP API would refuse (a repeated key, anything after the value) instead of
-   * quietly dropping it.
-   */
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
+  /** Reads what the user types and what a node answers as the HTTP API reads payloads. */
+  private static final ObjectMapper JSON = PayloadJson.mapper(new JsonFactory()).build();
 
   private ClientCommands() {}
 
