@@ -211,14 +211,16 @@ final class AppenderBench implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "commit thread µs per %1$s: read %2$.2f, check %3$.2f, write %4$.2f, callbacks %5$.2f"
-            + " (%6$.1f %1$ss per disk write; precondition keys read per %1$s: %7$.2f)",
+            + " (%6$.1f %1$ss per disk write; precondition keys per %1$s read: %7$.2f, known"
+            + " present without reading: %8$.2f)",
         unit,
         s.readNanos() / n,
         s.checkNanos() / n,
         s.writeNanos() / n,
         s.completeNanos() / n,
         count / (double) Math.max(1, s.diskWrites()),
-        s.keysRead() / (double) Math.max(1, count));
+        s.keysRead() / (double) Math.max(1, count),
+        s.keysKnownPresent() / (double) Math.max(1, count));
   }
 
   /** Waits until RocksDB has no flush or compaction pending or running, printing progress. */

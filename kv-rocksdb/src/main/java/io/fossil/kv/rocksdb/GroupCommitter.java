@@ -21,7 +21,9 @@ import org.rocksdb.WriteOptions;
  * serializes them: it takes every batch queued since its last disk write, checks each batch's
  * preconditions in arrival order against the database plus the batches already accepted in the same
  * group, and commits all accepted batches with ONE synced write (ADR 0004). Concurrent writers
- * therefore share an fsync instead of each paying for one.
+ * therefore share an fsync instead of each paying for one. Being the only writer, it also knows
+ * which keys it put and has not deleted since: a "present" precondition on one of those ({@link
+ * PresentKeys}, e.g. a stream's previous position) is answered without a read.
  *
  * <p>Futures complete on this thread; callers must not block in their callbacks.
  */
@@ -32,6 +34,10 @@ final class GroupCommitter implements Runnable {
 
   private static final long MAX_GROUP_BYTES = 32L << 20;
   private static final Object DELETED = new Object();
+
+  /** What {@link #readPreconditionKeys} stores for a key it knows present without reading it. */
+  private static final byte[] KNOWN_PRESENT = new byte[0];
+
   private static final Pending STOP = new Pending(null, null);
 
   private final RocksDB db;
@@ -39,12 +45,14 @@ final class GroupCommitter implements Runnable {
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean stopping;
+  private final PresentKeys presentKeys;
   private final CommitThreadPerf perf = CommitThreadPerf.ENABLED ? new CommitThreadPerf() : null;
 
   // What this thread did and where its time went (written by this thread only; see stats()).
   private volatile long diskWrites;
   private volatile long batchesCommitted;
   private volatile long keysRead;
+  private volatile long keysKnownPresent;
   private volatile long groups;
   private volatile long readNanos;
   private volatile long checkNanos;
@@ -53,8 +61,9 @@ final class GroupCommitter implements Runnable {
 
   private record Pending(WriteBatch batch, CompletableFuture<WriteOutcome> future) {}
 
-  GroupCommitter(RocksDB db, String name) {
+  GroupCommitter(RocksDB db, String name, PresentKeys presentKeys) {
     this.db = db;
+    this.presentKeys = presentKeys;
     this.syncWrite = new WriteOptions().setSync(true);
     this.thread = new Thread(this, "fossil-rocksdb-commit-" + name);
     this.thread.setDaemon(true);
@@ -85,6 +94,7 @@ final class GroupCommitter implements Runnable {
         batchesCommitted,
         diskWrites,
         keysRead,
+        keysKnownPresent,
         readNanos,
         checkNanos,
         writeNanos,
@@ -152,6 +162,7 @@ final class GroupCommitter implements Runnable {
   private void commit(List<Pending> group) {
     WriteOutcome[] outcomes = new WriteOutcome[group.size()];
     Map<ByteBuffer, Object> accepted = new HashMap<>();
+    List<byte[]> written = new ArrayList<>();
     int acceptedBatches = 0;
     long mark = System.nanoTime();
     Step step = Step.READ;
@@ -176,8 +187,17 @@ final class GroupCommitter implements Runnable {
             disk.put(put.key(), put.value());
             accepted.put(ByteBuffer.wrap(put.key()), put.value());
           } else {
+            // Forgotten before the write: a failed write may still have deleted it.
+            presentKeys.remove(m.key());
             disk.delete(m.key());
             accepted.put(ByteBuffer.wrap(m.key()), DELETED);
+          }
+        }
+        // A key that had to be absent and is now put (a stream's next position) is the one a
+        // later batch will require present.
+        for (Precondition p : batch.preconditions()) {
+          if (p instanceof Precondition.Absent) {
+            written.add(p.key());
           }
         }
         outcomes[i] = WriteOutcome.COMMITTED;
@@ -188,6 +208,11 @@ final class GroupCommitter implements Runnable {
       if (disk.count() > 0) {
         db.write(syncWrite, disk);
         diskWrites++;
+        for (byte[] key : written) {
+          if (accepted.get(ByteBuffer.wrap(key)) instanceof byte[]) {
+            presentKeys.add(key);
+          }
+        }
       }
       batchesCommitted += acceptedBatches;
     } catch (RocksDBException | RuntimeException e) {
@@ -228,19 +253,34 @@ final class GroupCommitter implements Runnable {
 
   /**
    * Reads every key the group's preconditions name with one multi-get (much cheaper than a point
-   * read per key). This thread is the only writer, so the database cannot change under the group;
+   * read per key), except keys that only "present" conditions name and that {@link PresentKeys}
+   * knows present. This thread is the only writer, so the database cannot change under the group;
    * what earlier batches of the group write is overlaid by {@link #current}.
    */
   private Map<ByteBuffer, byte[]> readPreconditionKeys(List<Pending> group)
       throws RocksDBException {
     Map<ByteBuffer, byte[]> unique = new java.util.LinkedHashMap<>();
+    Map<ByteBuffer, byte[]> stored = new HashMap<>();
     for (Pending pending : group) {
       for (Precondition p : pending.batch.preconditions()) {
-        unique.putIfAbsent(ByteBuffer.wrap(p.key()), p.key());
+        ByteBuffer k = ByteBuffer.wrap(p.key());
+        if (unique.containsKey(k)) {
+          continue;
+        }
+        if (p instanceof Precondition.Present) {
+          if (stored.containsKey(k) || presentKeys.contains(p.key())) {
+            stored.put(k, KNOWN_PRESENT);
+            continue;
+          }
+        } else {
+          // Any other condition needs the value itself.
+          stored.remove(k);
+        }
+        unique.put(k, p.key());
       }
     }
     keysRead += unique.size();
-    Map<ByteBuffer, byte[]> stored = new HashMap<>(unique.size() * 2);
+    keysKnownPresent += stored.size();
     if (unique.isEmpty()) {
       return stored;
     }

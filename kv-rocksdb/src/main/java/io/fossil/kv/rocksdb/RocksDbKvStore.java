@@ -47,15 +47,15 @@ public final class RocksDbKvStore implements KvStore {
 
   /** Opens (creating if needed) the store in {@code directory}. */
   public static RocksDbKvStore open(Path directory) {
-    return open(directory, SharedRocksDb.DEFAULT_BLOCK_CACHE_BYTES);
+    return open(directory, RocksDbOptions.DEFAULTS);
   }
 
   /**
-   * Opens the store in {@code directory} with a block cache of {@code blockCacheBytes}; a database
-   * this process already has open keeps the cache it was opened with.
+   * Opens the store in {@code directory} with {@code options}; a database this process already has
+   * open keeps the options it was opened with.
    */
-  public static RocksDbKvStore open(Path directory, long blockCacheBytes) {
-    return new RocksDbKvStore(SharedRocksDb.acquire(directory, blockCacheBytes));
+  public static RocksDbKvStore open(Path directory, RocksDbOptions options) {
+    return new RocksDbKvStore(SharedRocksDb.acquire(directory, options));
   }
 
   @Override
@@ -121,6 +121,11 @@ public final class RocksDbKvStore implements KvStore {
       return CompletableFuture.failedFuture(new KvClosedException());
     }
     return shared.committer().submit(batch);
+  }
+
+  /** The options the database was opened with (the first handle's, if several share it). */
+  public RocksDbOptions options() {
+    return shared.options();
   }
 
   @Override

@@ -3,11 +3,16 @@ package io.fossil.kv.rocksdb;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStoreProvider;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * {@code rocksdb:/var/lib/fossil} or {@code rocksdb:relative/dir}: the embedded store in that
- * directory. One option: {@code ?blockCache=1g} sizes the block cache ({@code k}, {@code m} or
- * {@code g}; default 256m), which holds the blocks that appends' precondition reads touch.
+ * directory. Two options, each at most once, sizes with {@code k}, {@code m} or {@code g}: {@code
+ * blockCache=1g} sizes the block cache (default 256m, at least 1m), which holds the blocks that
+ * appends' precondition reads touch; {@code presentKeys=256m} sizes the table of keys the store
+ * knows present without reading them (default 64m, about a million streams' newest positions;
+ * {@code 0} turns it off).
  */
 public final class RocksDbKvStoreProvider implements KvStoreProvider {
 
@@ -22,39 +27,55 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
     if (path.startsWith("//")) {
       path = path.substring(2);
     }
-    long blockCache = SharedRocksDb.DEFAULT_BLOCK_CACHE_BYTES;
+    RocksDbOptions options = RocksDbOptions.DEFAULTS;
     int query = path.indexOf('?');
     if (query >= 0) {
-      blockCache = blockCacheOption(uri, path.substring(query + 1));
+      options = options(uri, path.substring(query + 1));
       path = path.substring(0, query);
     }
     if (path.isBlank()) {
       throw new IllegalArgumentException(
           "a rocksdb store URI names a directory, e.g. rocksdb:/var/lib/fossil; got '" + uri + "'");
     }
-    return RocksDbKvStore.open(Path.of(path), blockCache);
+    return RocksDbKvStore.open(Path.of(path), options);
   }
 
-  /** {@code blockCache=<size>}, the only option; anything else is refused with what is allowed. */
-  static long blockCacheOption(String uri, String query) {
-    String value = null;
+  /**
+   * {@code blockCache=<size>&presentKeys=<size>}; anything else is refused with what is allowed.
+   */
+  static RocksDbOptions options(String uri, String query) {
+    Map<String, String> values = new HashMap<>();
     for (String pair : query.split("&", -1)) {
       String[] kv = pair.split("=", 2);
-      if (kv.length != 2 || !kv[0].equals("blockCache") || value != null) {
+      if (kv.length != 2
+          || !(kv[0].equals(BLOCK_CACHE) || kv[0].equals(PRESENT_KEYS))
+          || values.putIfAbsent(kv[0], kv[1]) != null) {
         throw new IllegalArgumentException(
-            "a rocksdb store URI takes one option, blockCache, once (e.g."
-                + " rocksdb:/var/lib/fossil?blockCache=1g); got '"
+            "a rocksdb store URI takes the options blockCache and presentKeys, each at most once"
+                + " (e.g. rocksdb:/var/lib/fossil?blockCache=1g&presentKeys=256m); got '"
                 + uri
                 + "'");
       }
-      value = kv[1];
     }
-    return size(uri, value);
+    RocksDbOptions d = RocksDbOptions.DEFAULTS;
+    return new RocksDbOptions(
+        values.containsKey(BLOCK_CACHE)
+            ? size(uri, BLOCK_CACHE, values.get(BLOCK_CACHE), false)
+            : d.blockCacheBytes(),
+        values.containsKey(PRESENT_KEYS)
+            ? size(uri, PRESENT_KEYS, values.get(PRESENT_KEYS), true)
+            : d.presentKeyBytes());
   }
 
-  /** {@code 512m}, {@code 2g}, ...: at least 1 MiB. */
-  private static long size(String uri, String value) {
+  private static final String BLOCK_CACHE = "blockCache";
+  private static final String PRESENT_KEYS = "presentKeys";
+
+  /** {@code 512m}, {@code 2g}, ...: at least 1 MiB; or {@code 0} where that turns it off. */
+  private static long size(String uri, String option, String value, boolean zeroAllowed) {
     String size = value.trim().toLowerCase(java.util.Locale.ROOT);
+    if (zeroAllowed && size.equals("0")) {
+      return 0;
+    }
     int shift = size.endsWith("g") ? 30 : size.endsWith("m") ? 20 : size.endsWith("k") ? 10 : -1;
     try {
       if (shift < 0) {
@@ -67,7 +88,10 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
       return n << shift;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "blockCache must be a size of at least 1m, such as 512m or 2g; got '"
+          option
+              + " must be a size of at least 1m, such as 512m or 2g"
+              + (zeroAllowed ? ", or 0 to turn it off" : "")
+              + "; got '"
               + value
               + "' in '"
               + uri

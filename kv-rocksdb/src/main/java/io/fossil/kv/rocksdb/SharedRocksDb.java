@@ -36,6 +36,7 @@ final class SharedRocksDb {
   }
 
   private final Path path;
+  private final RocksDbOptions rocksDbOptions;
   private final Options options;
   private final Cache blockCache;
   private final RocksDB db;
@@ -47,16 +48,22 @@ final class SharedRocksDb {
   private int handles;
   private boolean closed;
 
-  private SharedRocksDb(Path path, Options options, Cache blockCache, RocksDB db) {
+  private SharedRocksDb(
+      Path path, RocksDbOptions rocksDbOptions, Options options, Cache blockCache, RocksDB db) {
     this.path = path;
+    this.rocksDbOptions = rocksDbOptions;
     this.options = options;
     this.blockCache = blockCache;
     this.db = db;
-    this.committer = new GroupCommitter(db, path.getFileName().toString());
+    this.committer =
+        new GroupCommitter(
+            db,
+            path.getFileName().toString(),
+            PresentKeys.ofBytes(rocksDbOptions.presentKeyBytes()));
   }
 
   /** Opens (or joins) the database in {@code directory}, creating it if needed. */
-  static SharedRocksDb acquire(Path directory, long blockCacheBytes) {
+  static SharedRocksDb acquire(Path directory, RocksDbOptions rocksDbOptions) {
     Path path;
     try {
       Files.createDirectories(directory);
@@ -67,7 +74,7 @@ final class SharedRocksDb {
     synchronized (OPEN) {
       SharedRocksDb shared = OPEN.get(path);
       if (shared == null) {
-        shared = open(path, blockCacheBytes);
+        shared = open(path, rocksDbOptions);
         OPEN.put(path, shared);
       }
       shared.handles++;
@@ -75,15 +82,8 @@ final class SharedRocksDb {
     }
   }
 
-  /**
-   * Block cache for the reads that preconditions make ("previous position present" is a real point
-   * read), unless the store URI says otherwise ({@code ?blockCache=}). RocksDB's 8 MiB default
-   * halved append throughput at a million streams.
-   */
-  static final long DEFAULT_BLOCK_CACHE_BYTES = 256L << 20;
-
-  private static SharedRocksDb open(Path path, long blockCacheBytes) {
-    Cache blockCache = new LRUCache(blockCacheBytes);
+  private static SharedRocksDb open(Path path, RocksDbOptions rocksDbOptions) {
+    Cache blockCache = new LRUCache(rocksDbOptions.blockCacheBytes());
     Options options =
         new Options()
             .setCreateIfMissing(true)
@@ -102,7 +102,7 @@ final class SharedRocksDb {
                     .setCacheIndexAndFilterBlocks(false));
     try {
       RocksDB db = RocksDB.open(options, path.toString());
-      SharedRocksDb shared = new SharedRocksDb(path, options, blockCache, db);
+      SharedRocksDb shared = new SharedRocksDb(path, rocksDbOptions, options, blockCache, db);
       shared.committer.start();
       return shared;
     } catch (RocksDBException e) {
@@ -123,6 +123,10 @@ final class SharedRocksDb {
 
   RocksDB db() {
     return db;
+  }
+
+  RocksDbOptions options() {
+    return rocksDbOptions;
   }
 
   GroupCommitter committer() {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code rocksdb:} URIs: a directory and one option, the block cache's size. */
+/** {@code rocksdb:} URIs: a directory, and two options that size memory. */
 class RocksDbKvStoreProviderTest {
 
   @TempDir Path dir;
@@ -28,14 +28,36 @@ class RocksDbKvStoreProviderTest {
   }
 
   @Test
+  void theKeysKnownPresentTake64MiBUnlessTheUriSaysOtherwise() {
+    try (KvStore plain = KvStores.open("rocksdb:" + dir.resolve("e"))) {
+      assertThat(((RocksDbKvStore) plain).options().presentKeyBytes()).isEqualTo(64L << 20);
+    }
+    try (KvStore both =
+        KvStores.open("rocksdb:" + dir.resolve("f") + "?presentKeys=256m&blockCache=32m")) {
+      assertThat(((RocksDbKvStore) both).options())
+          .isEqualTo(new RocksDbOptions(32L << 20, 256L << 20));
+      assertThat(capacity(both)).isEqualTo(32L << 20);
+    }
+    try (KvStore off = KvStores.open("rocksdb:" + dir.resolve("g") + "?presentKeys=0")) {
+      assertThat(((RocksDbKvStore) off).options().presentKeyBytes()).isZero();
+    }
+  }
+
+  @Test
   void anUnknownOptionOrABadSizeIsRefusedWithWhatIsAllowed() {
     String base = "rocksdb:" + dir.resolve("d");
     for (String query :
-        new String[] {"cache=1g", "blockCache=1g&x=y", "blockCache=1g&blockCache=2g"}) {
+        new String[] {
+          "cache=1g",
+          "blockCache=1g&x=y",
+          "blockCache=1g&blockCache=2g",
+          "presentKeys=1g&presentKeys=0",
+          "presentKeys"
+        }) {
       assertThatThrownBy(() -> KvStores.open(base + "?" + query))
           .as(query)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("takes one option, blockCache");
+          .hasMessageContaining("takes the options blockCache and presentKeys, each at most once");
     }
     for (String bad : new String[] {"12", "0m", "512k", "-1g", "lots", "9999999999999g", ""}) {
       assertThatThrownBy(() -> KvStores.open(base + "?blockCache=" + bad))
@@ -43,6 +65,16 @@ class RocksDbKvStoreProviderTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("blockCache must be a size of at least 1m");
     }
+    for (String bad : new String[] {"12", "512k", "-1m", "lots", ""}) {
+      assertThatThrownBy(() -> KvStores.open(base + "?presentKeys=" + bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(
+              "presentKeys must be a size of at least 1m, such as 512m or 2g, or 0");
+    }
+    assertThatThrownBy(() -> KvStores.open(base + "?presentKeys=2g"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0 (off) to 1 GiB");
     assertThatThrownBy(() -> KvStores.open("rocksdb:?blockCache=1g"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("names a directory");
