@@ -12,9 +12,12 @@ import java.util.Map;
  * blockCache=1g} sizes the block cache (default 256m, at least 1m), which holds the blocks that
  * appends' precondition reads touch; {@code presentKeys=256m} sizes the table of keys the store
  * knows present without reading them (default 64m, about a million streams' newest positions;
- * {@code 0} turns it off).
+ * rounded down to a power of two; {@code 0} turns it off).
  */
 public final class RocksDbKvStoreProvider implements KvStoreProvider {
+
+  private static final String BLOCK_CACHE = "blockCache";
+  private static final String PRESENT_KEYS = "presentKeys";
 
   @Override
   public String scheme() {
@@ -66,9 +69,6 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
             ? size(uri, PRESENT_KEYS, values.get(PRESENT_KEYS), true)
             : d.presentKeyBytes());
   }
-
-  private static final String BLOCK_CACHE = "blockCache";
-  private static final String PRESENT_KEYS = "presentKeys";
 
   /** {@code 512m}, {@code 2g}, ...: at least 1 MiB; or {@code 0} where that turns it off. */
   private static long size(String uri, String option, String value, boolean zeroAllowed) {
