@@ -27,13 +27,16 @@ final class Routes {
 
   /** A route for {@code method} on every path that {@code regex} matches entirely. */
   Route regex(HttpMethod method, String regex) {
-    registered.add(new Registered(Pattern.compile(regex), method, false));
-    return router.routeWithRegex(method, regex);
+    return regex(method, regex, false);
   }
 
   /** As {@link #regex}, for a route whose request body is JSON. */
   Route jsonRegex(HttpMethod method, String regex) {
-    registered.add(new Registered(Pattern.compile(regex), method, true));
+    return regex(method, regex, true);
+  }
+
+  private Route regex(HttpMethod method, String regex, boolean json) {
+    registered.add(new Registered(Pattern.compile(regex), method, json));
     return router.routeWithRegex(method, regex);
   }
 

@@ -1,14 +1,15 @@
 package io.fossil.kv.rocksdb;
 
 /**
- * Cumulative figures of one RocksDB store's commit thread, for benchmarks and diagnostics. The four
- * times cover each group from its first read to its last callback: reading the keys that
- * preconditions name, checking them and building the disk batch, the synced write, and completing
- * the callers' futures (their callbacks run on the commit thread); a step that fails is counted
- * where it failed. Taking a group off the queue is not included. A snapshot reads each figure on
- * its own, so one taken while a group is under way may be off by that group; a caller whose write
- * has completed sees its own group in every figure but the last, which is added once the group's
- * callbacks have run.
+ * Cumulative figures of one RocksDB store's commit thread, for benchmarks and diagnostics: keys
+ * read for preconditions, and keys a "present" condition named that it knew present without reading
+ * ({@link PresentKeys}). The four times cover each group from its first read to its last callback:
+ * reading the keys that preconditions name, checking them and building the disk batch, the synced
+ * write, and completing the callers' futures (their callbacks run on the commit thread); a step
+ * that fails is counted where it failed. Taking a group off the queue is not included. A snapshot
+ * reads each figure on its own, so one taken while a group is under way may be off by that group; a
+ * caller whose write has completed sees its own group in every figure but the last, which is added
+ * once the group's callbacks have run.
  */
 public record CommitterStats(
     long groups,

@@ -27,11 +27,7 @@ final class PresentKeys {
 
   /** The largest table that fits in {@code bytes} (64 bytes a slot; under 64 keeps nothing). */
   static PresentKeys ofBytes(long bytes) {
-    long slots = Long.highestOneBit(Math.max(0, bytes) / SLOT_BYTES);
-    if (slots > 1 << 24) {
-      throw new IllegalArgumentException("at most 1 GiB of keys known present, not " + bytes);
-    }
-    return new PresentKeys((int) slots);
+    return new PresentKeys(Math.toIntExact(Long.highestOneBit(Math.max(0, bytes) / SLOT_BYTES)));
   }
 
   /** A table of {@code slotCount} slots (a power of two, at most 2^24; 0 keeps nothing). */
@@ -45,12 +41,7 @@ final class PresentKeys {
   }
 
   boolean contains(byte[] key) {
-    if (slots.length == 0 || key.length > MAX_KEY_BYTES) {
-      return false;
-    }
-    int base = slotOf(key);
-    return slots[base] == key.length
-        && Arrays.equals(slots, base + 1, base + 1 + key.length, key, 0, key.length);
+    return slotHolding(key) >= 0;
   }
 
   void add(byte[] key) {
@@ -63,9 +54,22 @@ final class PresentKeys {
   }
 
   void remove(byte[] key) {
-    if (contains(key)) {
-      slots[slotOf(key)] = 0;
+    int base = slotHolding(key);
+    if (base >= 0) {
+      slots[base] = 0;
     }
+  }
+
+  /** The offset of the slot that holds {@code key}, or -1. */
+  private int slotHolding(byte[] key) {
+    if (slots.length == 0 || key.length > MAX_KEY_BYTES) {
+      return -1;
+    }
+    int base = slotOf(key);
+    boolean held =
+        slots[base] == key.length
+            && Arrays.equals(slots, base + 1, base + 1 + key.length, key, 0, key.length);
+    return held ? base : -1;
   }
 
   /** The offset of the key's slot: FNV-1a over all but the last eight bytes, then mixed. */
