@@ -3,8 +3,13 @@ package io.fossil.owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fossil.kv.KeyRange;
 import io.fossil.kv.KvScans;
 import io.fossil.kv.KvStore;
+import io.fossil.kv.ScanPage;
+import io.fossil.kv.WriteBatch;
+import io.fossil.kv.WriteOutcome;
+import io.fossil.kv.tck.ForwardingKvStore;
 import io.fossil.position.SegmentId;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -12,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -84,8 +90,7 @@ abstract class SegmentAppenderContract {
     return new AppendRequest(stream, AppendRequest.ANY, events);
   }
 
-  static AppendResult await(java.util.concurrent.CompletableFuture<AppendResult> f)
-      throws Exception {
+  static AppendResult await(CompletableFuture<AppendResult> f) throws Exception {
     return f.get(30, TimeUnit.SECONDS);
   }
 
@@ -286,7 +291,7 @@ abstract class SegmentAppenderContract {
   @Test
   void manyConcurrentAppendsShareBatches() throws Exception {
     SegmentAppender a = started(store, S1, 1, 1, List.of());
-    List<java.util.concurrent.CompletableFuture<AppendResult>> all = new ArrayList<>();
+    List<CompletableFuture<AppendResult>> all = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
       all.add(a.append(anon("bulk-" + (i % 50), 1)));
     }
@@ -300,5 +305,40 @@ abstract class SegmentAppenderContract {
     for (int s = 0; s < 50; s++) {
       assertThat(readStream("bulk-" + s)).hasSize(40);
     }
+  }
+
+  @Test
+  void aStreamsHeadIsReadFromStorageOnceAndKeptUpToDate() throws Exception {
+    AtomicLong scans = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    KvStore counting =
+        new ForwardingKvStore(store) {
+          @Override
+          public CompletableFuture<ScanPage> scan(KeyRange range, int limit, boolean reverse) {
+            scans.incrementAndGet();
+            return super.scan(range, limit, reverse);
+          }
+
+          @Override
+          public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
+            return super.write(batch)
+                .whenComplete(
+                    (o, e) -> {
+                      if (o instanceof WriteOutcome.PreconditionFailed) {
+                        refused.incrementAndGet();
+                      }
+                    });
+          }
+        };
+    SegmentAppender a = started(counting, S1, 1, 1, List.of());
+    long scansAtStart = scans.get();
+    for (int i = 0; i < 20; i++) {
+      var r = (AppendResult.Appended) await(a.append(anon("cached", 1 + i % 3)));
+      assertThat(r.firstPosition()).isEqualTo(readStream("cached").size() - 1 - i % 3);
+    }
+    // A head left behind in the cache would fail the next batch's "next position absent" and
+    // send the append back to storage for the stream's head.
+    assertThat(refused).hasValue(0);
+    assertThat(scans.get() - scansAtStart).isEqualTo(1);
   }
 }
