@@ -118,7 +118,7 @@ final class ConsumersApi {
               }
               return cursorAnswer(name, written(result));
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx.response(), answer, unwrap(error)));
+        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
   }
 
   /** A token from the body: it must decode and come from this cluster. */
@@ -191,7 +191,7 @@ final class ConsumersApi {
               }
               return cursorAnswer(name, cursor);
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx.response(), answer, unwrap(error)));
+        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
   }
 
   // ------------------------------------------------------------------ GET /consumers/{name}/wait
@@ -269,7 +269,7 @@ final class ConsumersApi {
             (answer, error) -> {
               Throwable cause = unwrap(error);
               if (!(cause instanceof CancellationException)) {
-                HttpApi.send(ctx.response(), answer, cause);
+                HttpApi.send(ctx, answer, cause);
               }
             });
   }
@@ -286,7 +286,7 @@ final class ConsumersApi {
               written(result);
               return new HttpApi.Answer(204, Buffer.buffer(), null, Map.of());
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx.response(), answer, unwrap(error)));
+        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
   }
 
   // ------------------------------------------------------------------ names and errors

@@ -97,7 +97,7 @@ final class EventsApi {
                     }))
         .whenComplete(
             (answer, error) -> {
-              int status = HttpApi.send(ctx.response(), answer, unwrap(error));
+              int status = HttpApi.send(ctx, answer, unwrap(error));
               sample.stop(readTimers.forStatus(status));
             });
   }
@@ -222,7 +222,9 @@ final class EventsApi {
             ? lastEventId.trim()
             : HttpApi.single(ctx, "after");
     Context context = vertx.getOrCreateContext();
-    Tail tail = new Tail(ctx.response(), context, selection);
+    Tail tail =
+        new Tail(
+            ctx.response(), context, selection, ctx.request().method().equals(HttpMethod.HEAD));
     // Registered first: a client that leaves while the start is computed leaves nothing behind.
     ctx.response().closeHandler(v -> tail.close());
     // An empty ?after= is no cursor, as on GET /events; here that means "from now".
@@ -232,7 +234,7 @@ final class EventsApi {
                 context.runOnContext(
                     v -> {
                       if (error != null) {
-                        HttpApi.send(ctx.response(), null, unwrap(error));
+                        HttpApi.send(ctx, null, unwrap(error));
                       } else {
                         tail.begin(from.cursor());
                       }
@@ -248,6 +250,7 @@ final class EventsApi {
     private final HttpServerResponse response;
     private final Context context;
     private final Selection selection;
+    private final boolean head;
     private Cursor cursor;
     private boolean reading;
     private boolean again;
@@ -256,10 +259,11 @@ final class EventsApi {
     private LiveHeads.Subscription subscription;
     private long heartbeat;
 
-    Tail(HttpServerResponse response, Context context, Selection selection) {
+    Tail(HttpServerResponse response, Context context, Selection selection, boolean head) {
       this.response = response;
       this.context = context;
       this.selection = selection;
+      this.head = head;
     }
 
     void begin(Cursor from) {
@@ -275,6 +279,12 @@ final class EventsApi {
           .putHeader("Content-Type", "text/event-stream; charset=utf-8")
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
+      if (head) {
+        // HEAD: the headers a GET would start with, and no stream.
+        closed = true;
+        response.end();
+        return;
+      }
       response.write(": fossil live tail\n\n");
       response.exceptionHandler(e -> close());
       liveReaders.incrementAndGet();
@@ -414,7 +424,7 @@ final class EventsApi {
                     g.writeEndObject();
                   });
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx.response(), answer, unwrap(error)));
+        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
   }
 
   /**

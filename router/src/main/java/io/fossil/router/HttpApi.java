@@ -265,11 +265,11 @@ public final class HttpApi {
         404,
         ctx ->
             problem(
-                ctx.response(),
+                ctx,
                 new Problem(
                     ProblemType.NOT_FOUND,
                     "no route for " + ctx.request().method() + " " + ctx.request().path())));
-    router.errorHandler(400, ctx -> problem(ctx.response(), badRequest(ctx.request().path())));
+    router.errorHandler(400, ctx -> problem(ctx, badRequest(ctx.request().path())));
     router.errorHandler(
         405,
         ctx -> {
@@ -278,7 +278,7 @@ public final class HttpApi {
             ctx.response().putHeader("Allow", allowed);
           }
           problem(
-              ctx.response(),
+              ctx,
               new Problem(
                   ProblemType.METHOD_NOT_ALLOWED,
                   ctx.request().method()
@@ -323,7 +323,7 @@ public final class HttpApi {
     view.thenCompose(v -> route(request, rawPath, body, hop, v, 0, onLoop))
         .whenComplete(
             (answer, error) -> {
-              int status = send(ctx.response(), answer, error);
+              int status = send(ctx, answer, error);
               sample.stop(appendTimers.forStatus(status));
             });
   }
@@ -537,7 +537,7 @@ public final class HttpApi {
         .thenApply(page -> Answer.json(200, g -> writePage(g, page, view)))
         .whenComplete(
             (answer, error) -> {
-              int status = send(ctx.response(), answer, error);
+              int status = send(ctx, answer, error);
               sample.stop(readTimers.forStatus(status));
             });
   }
@@ -595,7 +595,7 @@ public final class HttpApi {
     allowParams(ctx, Set.of());
     PlacementView v = node.view();
     send(
-        ctx.response(),
+        ctx,
         Answer.json(
             200,
             g -> {
@@ -738,7 +738,7 @@ public final class HttpApi {
                     g.writeEndObject();
                   });
             })
-        .whenComplete((answer, error) -> send(ctx.response(), answer, error));
+        .whenComplete((answer, error) -> send(ctx, answer, error));
   }
 
   private void admin(RoutingContext ctx, PlacementCommand command) {
@@ -776,13 +776,13 @@ public final class HttpApi {
                     g.writeEndObject();
                   });
             })
-        .whenComplete((answer, error) -> send(ctx.response(), answer, error));
+        .whenComplete((answer, error) -> send(ctx, answer, error));
   }
 
   // ------------------------------------------------------------------ health and metrics
 
   private void live(RoutingContext ctx) {
-    send(ctx.response(), Answer.json(200, g -> status(g, "up")), null);
+    send(ctx, Answer.json(200, g -> status(g, "up")), null);
   }
 
   private void ready(RoutingContext ctx) {
@@ -790,7 +790,7 @@ public final class HttpApi {
     if (reason != null) {
       throw new Problem(ProblemType.NOT_READY, reason).retryAfter(1);
     }
-    send(ctx.response(), Answer.json(200, g -> status(g, "ready")), null);
+    send(ctx, Answer.json(200, g -> status(g, "ready")), null);
   }
 
   private static void status(JsonGenerator g, String status) throws IOException {
@@ -801,7 +801,7 @@ public final class HttpApi {
 
   private void metrics(RoutingContext ctx) {
     send(
-        ctx.response(),
+        ctx,
         new Answer(
             200,
             Buffer.buffer(node.registry().scrape()),
@@ -938,7 +938,7 @@ public final class HttpApi {
     } else {
       p = problemFor(failure, ctx.request().method() + " " + ctx.request().path());
     }
-    problem(ctx.response(), p);
+    problem(ctx, p);
   }
 
   /**
@@ -963,14 +963,15 @@ public final class HttpApi {
   }
 
   /** Sends an answer or the problem an error stands for; returns the status sent. */
-  static int send(HttpServerResponse response, Answer answer, Throwable error) {
+  static int send(RoutingContext ctx, Answer answer, Throwable error) {
     if (error != null) {
       Throwable cause =
           error instanceof CompletionException && error.getCause() != null
               ? error.getCause()
               : error;
-      return problem(response, problemFor(cause, "a request"));
+      return problem(ctx, problemFor(cause, "a request"));
     }
+    HttpServerResponse response = ctx.response();
     if (response.closed() || response.ended()) {
       return answer.status();
     }
@@ -979,12 +980,13 @@ public final class HttpApi {
       response.putHeader("Content-Type", answer.contentType());
     }
     answer.headers().forEach(response::putHeader);
-    response.end(answer.body());
+    end(ctx, answer.body());
     return answer.status();
   }
 
-  static int problem(HttpServerResponse response, Problem p) {
+  static int problem(RoutingContext ctx, Problem p) {
     int status = p.type().status();
+    HttpServerResponse response = ctx.response();
     if (response.closed() || response.ended()) {
       return status;
     }
@@ -992,8 +994,21 @@ public final class HttpApi {
     if (p.retryAfterSeconds() >= 0) {
       response.putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
     }
-    response.end(problemBody(p));
+    end(ctx, problemBody(p));
     return status;
+  }
+
+  /**
+   * Ends the response with {@code body}; a HEAD request gets the body's length and no body (RFC
+   * 9110, section 9.3.2). Vert.x leaves the body out of a HEAD response on HTTP/1.1 but sends it on
+   * HTTP/2, which a client must treat as a protocol error.
+   */
+  private static void end(RoutingContext ctx, Buffer body) {
+    if (ctx.request().method().equals(HttpMethod.HEAD)) {
+      ctx.response().putHeader("Content-Length", Integer.toString(body.length())).end();
+    } else {
+      ctx.response().end(body);
+    }
   }
 
   private static Buffer problemBody(Problem p) {

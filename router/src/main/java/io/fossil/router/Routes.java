@@ -36,16 +36,28 @@ final class Routes {
   }
 
   private Route regex(HttpMethod method, String regex, boolean json) {
-    registered.add(new Registered(Pattern.compile(regex), method, json));
-    return router.routeWithRegex(method, regex);
+    return register(router.routeWithRegex(method, regex), Pattern.compile(regex), method, json);
   }
 
   /**
    * A route for {@code method} on {@code path} exactly (a trailing slash allowed, as Vert.x does).
    */
   Route exact(HttpMethod method, String path) {
-    registered.add(new Registered(Pattern.compile(Pattern.quote(path) + "/?"), method, false));
-    return router.route(method, path);
+    return register(
+        router.route(method, path), Pattern.compile(Pattern.quote(path) + "/?"), method, false);
+  }
+
+  /**
+   * Remembers the route; a GET route also answers HEAD (RFC 9110, section 9.3.2: the same status
+   * and headers, no body, which Vert.x leaves out of a HEAD response by itself).
+   */
+  private Route register(Route route, Pattern path, HttpMethod method, boolean json) {
+    registered.add(new Registered(path, method, json));
+    if (method.equals(HttpMethod.GET)) {
+      route.method(HttpMethod.HEAD);
+      registered.add(new Registered(path, HttpMethod.HEAD, json));
+    }
+    return route;
   }
 
   /** Whether the route for {@code method} on {@code path} takes a JSON body. */

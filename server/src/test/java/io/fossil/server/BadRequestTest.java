@@ -462,10 +462,10 @@ class BadRequestTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @org.junit.jupiter.params.provider.CsvSource({
-    "DELETE, /streams/orders-1, 'GET, POST'",
-    "PUT, /cluster, GET",
-    "HEAD, /health/ready, GET",
-    "POST, /consumers/billing/cursor, 'GET, PUT'",
+    "DELETE, /streams/orders-1, 'GET, HEAD, POST'",
+    "PUT, /cluster, 'GET, HEAD'",
+    "HEAD, /admin/compaction, POST",
+    "POST, /consumers/billing/cursor, 'GET, HEAD, PUT'",
     "GET, /consumers/billing, DELETE",
     "GET, /admin/compaction, POST",
     "DELETE, /admin/segments/7/move, POST"
@@ -481,6 +481,48 @@ class BadRequestTest {
     if (!method.equals("HEAD")) {
       assertThat(response.body()).contains("it takes " + allowed);
     }
+  }
+
+  @ParameterizedTest(name = "HEAD {0}")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        STREAM,
+        "/streams/never-written",
+        "/streams/victim-1?from=x",
+        "/events?limit=1",
+        "/cluster",
+        "/health/ready",
+        "/consumers/nobody/cursor"
+      })
+  void headAnswersWithTheStatusAndHeadersOfGetAndNoBody(String path) throws Exception {
+    java.net.http.HttpResponse<String> get =
+        http.noRedirects.send(
+            Http.request("GET", url + path, null, null),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    java.net.http.HttpResponse<String> head =
+        http.noRedirects.send(
+            Http.request("HEAD", url + path, null, null),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(get.statusCode());
+    assertThat(head.headers().firstValue("Content-Type"))
+        .isEqualTo(get.headers().firstValue("Content-Type"));
+    assertThat(head.body()).isEmpty();
+    if (path.startsWith("/streams/")) {
+      assertThat(head.headers().firstValueAsLong("Content-Length"))
+          .hasValue(get.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void headOnTheLiveTailAnswersItsHeadersWithoutStartingAStream() throws Exception {
+    java.net.http.HttpResponse<String> head =
+        http.noRedirects.send(
+            Http.request("HEAD", url + "/events/live", null, null),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Type"))
+        .hasValue("text/event-stream; charset=utf-8");
+    assertThat(head.body()).isEmpty();
   }
 
   @org.junit.jupiter.api.Test
