@@ -25,14 +25,11 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -40,7 +37,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +60,7 @@ public final class HttpApi {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String PROBLEM_JSON = "application/problem+json";
-  private static final String JSON = "application/json";
+  static final String JSON = "application/json";
   private static final int DEFAULT_READ_LIMIT = 100;
   private static final int MAX_REROUTES = 2;
   private static final int REQUEST_LINE_LIMIT = 8 << 10;
@@ -118,7 +114,7 @@ public final class HttpApi {
   private final NodeServices node;
   private final Options options;
   private final AppendBody bodies;
-  private final HttpClient forwarder;
+  private final Forwarder forwarder;
   private final StatusTimers appendTimers;
   private final StatusTimers readTimers;
   private final Counter redirects;
@@ -140,12 +136,7 @@ public final class HttpApi {
     this.node = node;
     this.options = options;
     this.bodies = new AppendBody(options.maxJsonDepth());
-    this.forwarder =
-        options.forward()
-            ? vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000),
-                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64))
-            : null;
+    this.forwarder = options.forward() ? new Forwarder(vertx, options.idleTimeout()) : null;
     this.registry = node.registry();
     this.events = new EventsApi(vertx, node, options);
     this.consumers = new ConsumersApi(node, options, bodies);
@@ -363,7 +354,7 @@ public final class HttpApi {
               + "&hop="
               + (hop + 1);
       return options.forward()
-          ? forward(location, body)
+          ? forwarder.forward(location, body)
           : CompletableFuture.completedFuture(
               new Answer(
                   307,
@@ -467,43 +458,6 @@ public final class HttpApi {
           g.writeStringField("globalPosition", global == null ? null : global.toString());
           g.writeEndObject();
         });
-  }
-
-  /** Sends the append to the owner and relays its answer, following further redirects. */
-  private CompletableFuture<Answer> forward(String location, Buffer body) {
-    return forwarder
-        .request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(location))
-        .compose(
-            req -> {
-              req.putHeader("Content-Type", JSON);
-              return req.send(body == null ? Buffer.buffer() : body);
-            })
-        .compose(
-            resp ->
-                resp.body()
-                    .map(
-                        b -> {
-                          Map<String, String> headers = new HashMap<>();
-                          for (String h : List.of("Location", "Retry-After")) {
-                            if (resp.getHeader(h) != null) {
-                              headers.put(h, resp.getHeader(h));
-                            }
-                          }
-                          return new Answer(
-                              resp.statusCode(), b, resp.getHeader("Content-Type"), headers);
-                        }))
-        .toCompletionStage()
-        .toCompletableFuture()
-        .thenCompose(
-            a ->
-                a.status() == 307 && a.headers().containsKey("Location")
-                    ? forward(a.headers().get("Location"), body)
-                    : CompletableFuture.completedFuture(a))
-        .exceptionally(
-            e -> {
-              throw new Problem(ProblemType.NO_OWNER, "forwarding to " + location + " failed: " + e)
-                  .retryAfter(1);
-            });
   }
 
   // ------------------------------------------------------------------ reads

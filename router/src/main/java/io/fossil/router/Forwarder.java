@@ -1,0 +1,107 @@
+package io.fossil.router;
+
+import io.fossil.router.HttpApi.Answer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sends an append on to the node that owns its stream and relays that node's answer (the node
+ * option {@code --forward}, for clients that cannot reach every node). Redirects are followed; each
+ * carries its hop count, which the receiving node bounds.
+ *
+ * <p>A failure before the request went out (no connection) is {@code no-owner}: the append
+ * certainly did not commit and may be retried unchanged. A failure after (the connection closed or
+ * reset before the answer) is {@code outcome-unknown}: the owner may have committed it, and only a
+ * retry with the same event ids tells.
+ */
+final class Forwarder {
+
+  private static final List<String> RELAYED_HEADERS = List.of("Location", "Retry-After");
+
+  private final HttpClient client;
+
+  /**
+   * @param peerIdleTimeout how long the other nodes keep an idle connection open; this client drops
+   *     idle connections in half that time, so it does not send on one a peer is closing
+   */
+  Forwarder(Vertx vertx, Duration peerIdleTimeout) {
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout((int) Math.max(1, peerIdleTimeout.toSeconds() / 2))
+                .setConnectTimeout(2000),
+            new PoolOptions().setHttp1MaxSize(64));
+  }
+
+  CompletableFuture<Answer> forward(String location, Buffer body) {
+    AtomicBoolean sent = new AtomicBoolean();
+    return client
+        .request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(location))
+        .compose(
+            req -> {
+              req.putHeader("Content-Type", HttpApi.JSON);
+              sent.set(true);
+              return req.send(body == null ? Buffer.buffer() : body);
+            })
+        .compose(resp -> resp.body().map(b -> answer(resp, b)))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .handle(
+            (a, e) -> {
+              if (e != null) {
+                throw failure(location, sent.get(), e);
+              }
+              return a;
+            })
+        .thenCompose(
+            a ->
+                a.status() == 307 && a.headers().containsKey("Location")
+                    ? forward(a.headers().get("Location"), body)
+                    : CompletableFuture.completedFuture(a));
+  }
+
+  Future<Void> close() {
+    return client.close();
+  }
+
+  private static Answer answer(io.vertx.core.http.HttpClientResponse resp, Buffer body) {
+    Map<String, String> headers = new HashMap<>();
+    for (String h : RELAYED_HEADERS) {
+      if (resp.getHeader(h) != null) {
+        headers.put(h, resp.getHeader(h));
+      }
+    }
+    return new Answer(resp.statusCode(), body, resp.getHeader("Content-Type"), headers);
+  }
+
+  private static Problem failure(String location, boolean sent, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (!sent) {
+      return new Problem(
+              ProblemType.NO_OWNER, "cannot reach the stream's owner at " + location + ": " + cause)
+          .retryAfter(1);
+    }
+    return new Problem(
+            ProblemType.OUTCOME_UNKNOWN,
+            "the connection to the stream's owner at "
+                + location
+                + " failed before it answered ("
+                + cause
+                + "); retry with the same event ids to learn the append's outcome")
+        .retryAfter(1);
+  }
+}
