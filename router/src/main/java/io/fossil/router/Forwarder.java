@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +32,10 @@ final class Forwarder {
 
   private final HttpClient client;
 
-  /**
-   * @param peerIdleTimeout how long the other nodes keep an idle connection open; this client drops
-   *     idle connections in half that time, so it does not send on one a peer is closing
-   */
-  Forwarder(Vertx vertx, Duration peerIdleTimeout) {
+  Forwarder(Vertx vertx) {
     this.client =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setKeepAlive(true)
-                .setKeepAliveTimeout((int) Math.max(1, peerIdleTimeout.toSeconds() / 2))
-                .setConnectTimeout(2000),
+            new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000),
             new PoolOptions().setHttp1MaxSize(64));
   }
 

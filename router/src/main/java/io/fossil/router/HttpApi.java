@@ -136,7 +136,7 @@ public final class HttpApi {
     this.node = node;
     this.options = options;
     this.bodies = new AppendBody(options.maxJsonDepth());
-    this.forwarder = options.forward() ? new Forwarder(vertx, options.idleTimeout()) : null;
+    this.forwarder = options.forward() ? new Forwarder(vertx) : null;
     this.registry = node.registry();
     this.events = new EventsApi(vertx, node, options);
     this.consumers = new ConsumersApi(node, options, bodies);
