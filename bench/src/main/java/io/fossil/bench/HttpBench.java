@@ -116,9 +116,9 @@ final class HttpBench implements Callable<Integer> {
         vertx.createHttpClient(
             // Idle connections are kept as long as the server keeps them (60 s), so a request can
             // go out on one the server is closing: "Connection was closed", a few hundred in a
-            // minute at 10,000/s. Dropping them sooner on this side removed those errors, but six
-            // runs out of six had open-loop p99 spikes we did not explain (benchmarks.md, session
-            // 14).
+            // minute at 10,000/s. Dropping them sooner on this side removed those errors, but the
+            // open-loop p99 spiked in five repetitions of six, for reasons we did not find
+            // (benchmarks.md, session 14).
             new HttpClientOptions().setKeepAlive(true).setPipelining(false).setConnectTimeout(5000),
             new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
     try {
