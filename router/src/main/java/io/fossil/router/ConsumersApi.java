@@ -217,8 +217,9 @@ final class ConsumersApi {
           ProblemType.INVALID_PARAMETER,
           "timeout may be at most " + MAX_WAIT_MILLIS + " ms, was " + timeout);
     }
-    // Answer before the server would close the connection as idle: a second before, less the
-    // grace a wait gives a store that has not answered its first read (ConsumerCursors).
+    // Answer before the server would close the connection as idle: wait until a second before it.
+    // That second covers the grace a wait gives a store that has not answered its first read
+    // (ConsumerCursors.FIRST_READ_GRACE, 500 ms).
     long idle = options.idleTimeout().toMillis();
     long wait = idle > 1_000 ? Math.min(timeout, idle - 1_000) : timeout;
     long deadline = System.nanoTime() + options.catchUpWait().toNanos();

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -70,7 +71,7 @@ final class Forwarder {
     return client.close();
   }
 
-  private static Answer answer(io.vertx.core.http.HttpClientResponse resp, Buffer body) {
+  private static Answer answer(HttpClientResponse resp, Buffer body) {
     Map<String, String> headers = new HashMap<>();
     for (String h : RELAYED_HEADERS) {
       if (resp.getHeader(h) != null) {
