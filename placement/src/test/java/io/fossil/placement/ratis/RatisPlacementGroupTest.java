@@ -8,10 +8,14 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +98,37 @@ class RatisPlacementGroupTest {
       client.submit(new PlacementCommand.Heartbeat("n" + (1 + i % 3), 1)).get(30, TimeUnit.SECONDS);
     }
     RatisPlacementPeer restarted = group.start(follower.nodeId());
+    await()
+        .atMost(BOUND)
+        .until(() -> restarted.localView().version() >= client.view().get().version());
+    assertReplicasIdentical();
+  }
+
+  @Test
+  void aPeerRestartedWhileItsPortIsTakenStartsOnceThePortIsFree() throws Exception {
+    registerThreeNodes();
+    RatisPlacementPeer follower =
+        peers.stream().filter(p -> !p.isLeader()).findFirst().orElseThrow();
+    String id = follower.nodeId();
+    group.stop(follower);
+    int port = Integer.parseInt(group.addresses.get(id).substring("127.0.0.1:".length()));
+    CompletableFuture<RatisPlacementPeer> restart;
+    try (ServerSocket squatter = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      assertThat(squatter.isBound()).isTrue();
+      restart =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return group.start(id);
+                } catch (Exception e) {
+                  throw new CompletionException(e);
+                }
+              });
+      // Ratis would have ended this JVM here; the harness sees the failure and waits instead.
+      await().atMost(BOUND).until(() -> group.portTakenCount() >= 1);
+      assertThat(restart).isNotDone();
+    }
+    RatisPlacementPeer restarted = restart.get(BOUND.toSeconds(), TimeUnit.SECONDS);
     await()
         .atMost(BOUND)
         .until(() -> restarted.localView().version() >= client.view().get().version());

@@ -1,9 +1,13 @@
 package io.fossil.placement.ratis;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.placement.PlacementConfig;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.util.ExitUtils;
 
 /**
  * A test's placement group: a fresh group name and in-memory store, voters p1, p2 and p3 on free
@@ -21,6 +28,14 @@ import java.util.concurrent.TimeUnit;
  * them and the store.
  */
 final class TestGroup implements AutoCloseable {
+
+  static {
+    // Ratis ends the JVM when a server cannot bind its port (GrpcServicesImpl); in a test that
+    // kills the whole fork. Disabled, it throws instead, and start() below can try again.
+    ExitUtils.disableSystemExit();
+  }
+
+  private final AtomicInteger portTaken = new AtomicInteger();
 
   final String name = "test-" + UUID.randomUUID();
   final KvStore store = KvStores.open("mem:" + name);
@@ -47,23 +62,63 @@ final class TestGroup implements AutoCloseable {
     }
   }
 
-  /** Starts voter {@code id} (again, after {@link #stop}: it recovers from its storage). */
+  /**
+   * Starts voter {@code id} (again, after {@link #stop}: it recovers from its storage). A restart
+   * can find its port taken for a moment: a socket that another voter's client opened to the
+   * stopped voter may have been given that very port as its own, and holds it until gRPC drops it.
+   * Then the start is tried again once the port is free, within 30 s.
+   */
   RatisPlacementPeer start(String id) throws Exception {
-    RatisPlacementPeer peer =
-        new RatisPlacementPeer(
-            new RatisPlacementPeer.Config(
-                id,
-                addresses,
-                dir.resolve(id),
-                name,
-                new PlacementConfig(8, 3, 600_000, 4),
-                Duration.ofMillis(100),
-                snapshotEvery),
-            store,
-            Clock.systemUTC());
-    peer.start().get(30, TimeUnit.SECONDS);
-    peers.add(peer);
-    return peer;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      RatisPlacementPeer peer =
+          new RatisPlacementPeer(
+              new RatisPlacementPeer.Config(
+                  id,
+                  addresses,
+                  dir.resolve(id),
+                  name,
+                  new PlacementConfig(8, 3, 600_000, 4),
+                  Duration.ofMillis(100),
+                  snapshotEvery),
+              store,
+              Clock.systemUTC());
+      try {
+        peer.start().get(30, TimeUnit.SECONDS);
+        peers.add(peer);
+        return peer;
+      } catch (ExecutionException e) {
+        peer.close();
+        if (!isPortTaken(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        portTaken.incrementAndGet();
+        int port = Integer.parseInt(addresses.get(id).substring("127.0.0.1:".length()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> isFree(port));
+      }
+    }
+  }
+
+  /** How many starts found their port taken. */
+  int portTakenCount() {
+    return portTaken.get();
+  }
+
+  private static boolean isPortTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ExitUtils.ExitException || t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return s.isBound();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Stops a voter and forgets it. */
