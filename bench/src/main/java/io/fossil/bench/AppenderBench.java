@@ -73,27 +73,59 @@ final class AppenderBench implements Callable<Integer> {
               + " pending or running, so the cell measures the stream count, not the bulk load.")
   boolean settle;
 
+  @Option(
+      names = "--prime-events",
+      description =
+          "Warm mode: events written while priming, spread evenly over the streams (default: one"
+              + " per stream). Give every stream count the same figure to compare stream counts on"
+              + " stores holding the same amount of data.")
+  Long primeEvents;
+
+  @Option(
+      names = "--fresh-store",
+      description =
+          "Run each cell on its own fresh rocksdb: store in a temporary directory, instead of"
+              + " running every cell on one store (where a cell inherits what the cells before it"
+              + " wrote). Not with --store.")
+  boolean freshStore;
+
   private long nextSeq = System.currentTimeMillis() * 1000;
 
   @Override
   public Integer call() throws Exception {
-    try (BenchStore opened = BenchStore.open(cell.store)) {
-      String uri = opened.uri;
-      KvStore kv = opened.kv;
+    if (freshStore && cell.store != null) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--fresh-store opens its own stores: drop --store");
+    }
+    BenchStore shared = freshStore ? null : BenchStore.open(cell.store);
+    try {
       System.out.printf(
           "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
-          uri, cell.seconds, cell.warmup, Runtime.getRuntime().availableProcessors());
+          shared == null ? "a fresh rocksdb: store per cell" : shared.uri,
+          cell.seconds,
+          cell.warmup,
+          Runtime.getRuntime().availableProcessors());
       System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
       for (String mode : modes) {
         for (int n : mode.equals("cold") ? List.of(0) : streams) {
           for (int c : clients) {
-            runCell(kv, mode, n, c);
+            if (shared != null) {
+              runCell(shared.kv, mode, n, c);
+            } else {
+              try (BenchStore own = BenchStore.open(null)) {
+                runCell(own.kv, mode, n, c);
+              }
+            }
           }
         }
       }
       System.out.println();
       notes.forEach(System.out::println);
+    } finally {
+      if (shared != null) {
+        shared.close();
+      }
     }
     return 0;
   }
@@ -114,7 +146,7 @@ final class AppenderBench implements Callable<Integer> {
     appender.start().get(60, TimeUnit.SECONDS);
     String prefix = "b" + seq + "-";
     if (mode.equals("warm")) {
-      prime(appender, prefix, streamCount);
+      prime(appender, prefix, streamCount, primeEvents == null ? streamCount : primeEvents);
     }
     RocksDbKvStore rocks = kv instanceof RocksDbKvStore r ? r : null;
     if (rocks != null && settle) {
@@ -278,18 +310,38 @@ final class AppenderBench implements Callable<Integer> {
     return rocks.property(property).map(b -> String.valueOf(Long.parseLong(b) >> 20)).orElse("?");
   }
 
-  /** Appends once to every stream so that its head is cached (256 in flight). */
-  private static void prime(SegmentAppender appender, String prefix, int streamCount)
+  /**
+   * Appends {@code events} events (at least one to every stream, so that every head is cached),
+   * round robin over the streams, 256 in flight, printing progress on long primes.
+   */
+  private static void prime(SegmentAppender appender, String prefix, int streamCount, long events)
       throws Exception {
+    long total = Math.max(events, streamCount);
+    long started = System.nanoTime();
+    long lastReport = started;
     List<CompletableFuture<AppendResult>> wave = new ArrayList<>();
-    for (int s = 0; s < streamCount; s++) {
-      wave.add(appender.append(request(prefix + s, new SplittableRandom(s))));
-      if (wave.size() == 256) {
+    SplittableRandom random = new SplittableRandom(streamCount);
+    for (long i = 0; i < total; i++) {
+      wave.add(appender.append(request(prefix + (i % streamCount), random)));
+      if (wave.size() == 256 || i == total - 1) {
         CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        for (CompletableFuture<AppendResult> f : wave) {
+          if (!(f.join() instanceof AppendResult.Appended)) {
+            throw new IllegalStateException("priming append not appended: " + f.join());
+          }
+        }
         wave.clear();
+        if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+          lastReport = System.nanoTime();
+          System.err.printf(
+              Locale.ROOT,
+              "  priming: %,d of %,d events after %.0f s%n",
+              i + 1,
+              total,
+              (lastReport - started) / 1e9);
+        }
       }
     }
-    CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
   }
 
   private static AppendRequest request(String stream, SplittableRandom random) {
