@@ -10,11 +10,12 @@ public record RocksDbOptions(long blockCacheBytes, long presentKeyBytes) {
 
   /**
    * 256 MiB of block cache: RocksDB's 8 MiB default halved append throughput at a million streams
-   * ("previous position present" is a real point read). 64 MiB of keys known present: about a
-   * million streams' newest positions, which made appends to a million streams 11% faster (ADR
-   * 0004).
+   * ("previous position present" is a real point read). 128 MiB of keys known present: two million
+   * slots, which keep 97% of a million streams' newest positions (64 MiB kept 82%); appends to a
+   * million streams ran 11% faster with the first table, and 9% faster again with this one (ADR
+   * 0004, docs/benchmarks.md).
    */
-  public static final RocksDbOptions DEFAULTS = new RocksDbOptions(256L << 20, 64L << 20);
+  public static final RocksDbOptions DEFAULTS = new RocksDbOptions(256L << 20, 128L << 20);
 
   /** The largest table of keys known present: 1 GiB. */
   static final long MAX_PRESENT_KEY_BYTES = 1L << 30;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.TupleKey;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The table of keys known present: what it answers, and that it never answers for another key. */
@@ -50,6 +51,37 @@ class PresentKeysTest {
     assertThat(keys.contains(b)).isTrue();
     keys.remove(a);
     assertThat(keys.contains(b)).as("removing a key not held leaves the slot alone").isTrue();
+  }
+
+  @Test
+  void fourStreamsShareABucketAndAFifthTakesTheirSlotsInTurn() {
+    PresentKeys keys = new PresentKeys(4); // one bucket of four slots
+    for (int s = 0; s < 4; s++) {
+      keys.add(index("s" + s, 0));
+    }
+    keys.add(index("s3", 1));
+    assertThat(held(keys, 0)).as("s3's next position replaced its own previous one").isEqualTo(3);
+    assertThat(keys.contains(index("s3", 1))).isTrue();
+    assertThat(keys.contains(index("s3", 0))).isFalse();
+
+    keys.add(index("s4", 0));
+    keys.add(index("s5", 0));
+    assertThat(keys.contains(index("s4", 0))).isTrue();
+    assertThat(keys.contains(index("s5", 0))).as("the next way in turn, not the same").isTrue();
+    keys.remove(index("s4", 0));
+    keys.add(index("s6", 0));
+    assertThat(keys.contains(index("s5", 0)))
+        .as("a slot freed by a delete is used before another key is pushed out")
+        .isTrue();
+    assertThat(keys.contains(index("s6", 0))).isTrue();
+    assertThat(keys.contains(index("s2", 0)) && keys.contains(index("s3", 1)))
+        .as("nothing else was pushed out")
+        .isTrue();
+  }
+
+  /** How many of streams s0..s3 the table holds at {@code position}. */
+  private static long held(PresentKeys keys, long position) {
+    return IntStream.range(0, 4).filter(s -> keys.contains(index("s" + s, position))).count();
   }
 
   @Test

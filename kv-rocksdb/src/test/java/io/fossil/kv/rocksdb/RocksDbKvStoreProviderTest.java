@@ -28,9 +28,9 @@ class RocksDbKvStoreProviderTest {
   }
 
   @Test
-  void theKeysKnownPresentTake64MiBUnlessTheUriSaysOtherwise() {
+  void theKeysKnownPresentTake128MiBUnlessTheUriSaysOtherwise() {
     try (KvStore plain = KvStores.open("rocksdb:" + dir.resolve("e"))) {
-      assertThat(((RocksDbKvStore) plain).options().presentKeyBytes()).isEqualTo(64L << 20);
+      assertThat(((RocksDbKvStore) plain).options().presentKeyBytes()).isEqualTo(128L << 20);
     }
     try (KvStore both =
         KvStores.open("rocksdb:" + dir.resolve("f") + "?presentKeys=256m&blockCache=32m")) {
