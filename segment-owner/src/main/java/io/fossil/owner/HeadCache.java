@@ -29,6 +29,9 @@ final class HeadCache {
   /** Per slot: the name's length (0 = empty), the position (8 bytes), the name. */
   static final int MAX_INLINE_NAME = SLOT_BYTES - 9;
 
+  /** The most streams a cache holds: its table grows to at most 2^24 slots (1 GiB). */
+  static final int MAX_CAPACITY = 1 << 23;
+
   private static final int MIN_SLOTS = 1024;
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -47,9 +50,6 @@ final class HeadCache {
   private int inlineCount;
   private int hand;
   private final LinkedHashMap<String, long[]> longNames = new LinkedHashMap<>();
-
-  /** The most streams a cache holds: its table of slots stays under 2^24 slots (1 GiB). */
-  static final int MAX_CAPACITY = 1 << 23;
 
   HeadCache(int capacity) {
     if (capacity < 1 || capacity > MAX_CAPACITY) {
