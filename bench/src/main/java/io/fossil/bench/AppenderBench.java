@@ -26,7 +26,10 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Appends through one {@link SegmentAppender} in this process: closed loop, each client keeping one
@@ -48,6 +51,8 @@ import picocli.CommandLine.Option;
 final class AppenderBench implements Callable<Integer> {
 
   @Mixin CellOptions cell;
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--clients",
@@ -94,11 +99,10 @@ final class AppenderBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (freshStore && cell.store != null) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--fresh-store opens its own stores: drop --store");
+      throw new ParameterException(
+          spec.commandLine(), "--fresh-store opens its own stores: drop --store");
     }
-    BenchStore shared = freshStore ? null : BenchStore.open(cell.store);
-    try {
+    try (BenchStore shared = freshStore ? null : BenchStore.open(cell.store)) {
       System.out.printf(
           "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
           shared == null ? "a fresh rocksdb: store per cell" : shared.uri,
@@ -122,10 +126,6 @@ final class AppenderBench implements Callable<Integer> {
       }
       System.out.println();
       notes.forEach(System.out::println);
-    } finally {
-      if (shared != null) {
-        shared.close();
-      }
     }
     return 0;
   }

@@ -36,6 +36,20 @@ public final class Keys {
     return end;
   }
 
+  /**
+   * A well-mixed hash of {@code bytes[from, to)} for in-memory tables keyed by bytes: FNV-1a, then
+   * a finalizer that spreads it over all 64 bits, so that any of them can pick a slot.
+   */
+  public static long hash(byte[] bytes, int from, int to) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = from; i < to; i++) {
+      h = (h ^ bytes[i]) * 0x100000001b3L;
+    }
+    h ^= h >>> 29;
+    h *= 0xbf58476d1ce4e5b9L;
+    return h ^ (h >>> 32);
+  }
+
   /** Concatenation. */
   public static byte[] concat(byte[] a, byte[] b) {
     byte[] out = Arrays.copyOf(a, a.length + b.length);

@@ -1,5 +1,6 @@
 package io.fossil.owner;
 
+import io.fossil.kv.Keys;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -27,7 +28,11 @@ final class HeadCache {
   private static final int SLOT_BYTES = 64;
 
   /** Per slot: the name's length (0 = empty), the position (8 bytes), the name. */
-  static final int MAX_INLINE_NAME = SLOT_BYTES - 9;
+  private static final int POSITION = 1;
+
+  private static final int NAME = POSITION + 8;
+
+  static final int MAX_INLINE_NAME = SLOT_BYTES - NAME;
 
   /** The most streams a cache holds: its table grows to at most 2^24 slots (1 GiB). */
   static final int MAX_CAPACITY = 1 << 23;
@@ -73,7 +78,7 @@ final class HeadCache {
       return held == null ? UNKNOWN : held[0];
     }
     int slot = find(name);
-    return slot < 0 ? UNKNOWN : (long) LONG.get(slots, slot + 1);
+    return slot < 0 ? UNKNOWN : (long) LONG.get(slots, slot + POSITION);
   }
 
   void put(String stream, long position) {
@@ -90,7 +95,7 @@ final class HeadCache {
     }
     int slot = find(name);
     if (slot >= 0) {
-      LONG.set(slots, slot + 1, position);
+      LONG.set(slots, slot + POSITION, position);
       return;
     }
     makeRoom();
@@ -130,7 +135,7 @@ final class HeadCache {
         return -1;
       }
       if (length == name.length
-          && Arrays.equals(slots, slot + 9, slot + 9 + length, name, 0, length)) {
+          && Arrays.equals(slots, slot + NAME, slot + NAME + length, name, 0, length)) {
         return slot;
       }
     }
@@ -140,8 +145,8 @@ final class HeadCache {
   private void place(byte[] name, long position) {
     int slot = firstEmptyFrom(home(name)) * SLOT_BYTES;
     slots[slot] = (byte) name.length;
-    LONG.set(slots, slot + 1, position);
-    System.arraycopy(name, 0, slots, slot + 9, name.length);
+    LONG.set(slots, slot + POSITION, position);
+    System.arraycopy(name, 0, slots, slot + NAME, name.length);
   }
 
   private int firstEmptyFrom(int i) {
@@ -158,7 +163,7 @@ final class HeadCache {
     for (int slot = 0; slot < old.length; slot += SLOT_BYTES) {
       int length = old[slot];
       if (length != 0) {
-        int to = firstEmptyFrom(home(old, slot + 9, length)) * SLOT_BYTES;
+        int to = firstEmptyFrom(home(old, slot + NAME, length)) * SLOT_BYTES;
         System.arraycopy(old, slot, slots, to, SLOT_BYTES);
       }
     }
@@ -188,7 +193,7 @@ final class HeadCache {
     inlineCount--;
     int hole = i;
     for (int j = (i + 1) & mask; slots[j * SLOT_BYTES] != 0; j = (j + 1) & mask) {
-      int home = home(slots, j * SLOT_BYTES + 9, slots[j * SLOT_BYTES]);
+      int home = home(slots, j * SLOT_BYTES + NAME, slots[j * SLOT_BYTES]);
       // The entry at j may move to the hole if its home is not cyclically within (hole, j].
       boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
       if (!stays) {
@@ -203,15 +208,8 @@ final class HeadCache {
     return home(name, 0, name.length);
   }
 
-  /** The home slot of the name in {@code bytes[from, from + length)}: FNV-1a, then mixed. */
+  /** The home slot of the name in {@code bytes[from, from + length)}. */
   private int home(byte[] bytes, int from, int length) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = from; i < from + length; i++) {
-      h = (h ^ bytes[i]) * 0x100000001b3L;
-    }
-    h ^= h >>> 29;
-    h *= 0xbf58476d1ce4e5b9L;
-    h ^= h >>> 32;
-    return (int) h & mask;
+    return (int) Keys.hash(bytes, from, from + length) & mask;
   }
 }

@@ -1,5 +1,6 @@
 package io.fossil.kv.rocksdb;
 
+import io.fossil.kv.Keys;
 import java.util.Arrays;
 
 /**
@@ -110,15 +111,9 @@ final class PresentKeys {
         && Arrays.equals(slots, slot + 1, slot + 1 + prefix, key, 0, prefix);
   }
 
-  /** The offset of the key's bucket: FNV-1a over all but the last eight bytes, then mixed. */
+  /** The offset of the key's bucket, from a hash of all but its last eight bytes. */
   private int bucketOf(byte[] key) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = 0, end = Math.max(0, key.length - 8); i < end; i++) {
-      h = (h ^ key[i]) * 0x100000001b3L;
-    }
-    h ^= h >>> 29;
-    h *= 0xbf58476d1ce4e5b9L;
-    h ^= h >>> 32;
-    return FIRST_SLOT + ((int) h & bucketMask) * ways * SLOT_BYTES;
+    int h = (int) Keys.hash(key, 0, Math.max(0, key.length - 8));
+    return FIRST_SLOT + (h & bucketMask) * ways * SLOT_BYTES;
   }
 }
