@@ -244,7 +244,7 @@ final class AppenderBench implements Callable<Integer> {
         Locale.ROOT,
         "commit thread µs per %1$s: read %2$.2f, check %3$.2f, write %4$.2f, callbacks %5$.2f"
             + " (%6$.1f %1$ss per disk write; precondition keys per %1$s read: %7$.2f, known"
-            + " present without reading: %8$.2f)",
+            + " present without reading: %8$.2f, known absent: %9$.2f; heads learned: %10$.2f)",
         unit,
         s.readNanos() / n,
         s.checkNanos() / n,
@@ -252,7 +252,9 @@ final class AppenderBench implements Callable<Integer> {
         s.completeNanos() / n,
         count / (double) Math.max(1, s.diskWrites()),
         s.keysRead() / (double) Math.max(1, count),
-        s.keysKnownPresent() / (double) Math.max(1, count));
+        s.keysKnownPresent() / (double) Math.max(1, count),
+        s.keysKnownAbsent() / (double) Math.max(1, count),
+        s.headsLearned() / (double) Math.max(1, count));
   }
 
   /** Waits until RocksDB has no flush or compaction pending or running, printing progress. */

@@ -1,6 +1,7 @@
 package io.fossil.owner;
 
 import io.fossil.kv.KeyRange;
+import io.fossil.kv.Keys;
 import io.fossil.kv.TupleKey;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -53,6 +54,16 @@ public final class EventLayout {
 
   public static KeyRange indexRange(String stream) {
     return TupleKey.builder().string("str").string(stream).range();
+  }
+
+  /**
+   * Every position key of the stream, and nothing else: the same keys as {@link #indexRange}, from
+   * the lowest 64-bit position on, so that a store can tell that a scan of it covered one family of
+   * keys (the embedded store learns a stream's head from it, ADR 0004).
+   */
+  public static KeyRange positionRange(String stream) {
+    return KeyRange.of(
+        indexKey(stream, Long.MIN_VALUE), Keys.successor(indexKey(stream, Long.MAX_VALUE)));
   }
 
   public static byte[] idKey(String stream, String eventId) {

@@ -14,7 +14,7 @@ public final class StreamIndex {
    */
   public static CompletableFuture<Long> lastPosition(KvStore store, String stream) {
     return store
-        .scan(EventLayout.indexRange(stream), 1, true)
+        .scan(EventLayout.positionRange(stream), 1, true)
         .thenApply(
             page ->
                 page.entries().isEmpty()

@@ -2,6 +2,7 @@ package io.fossil.owner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fossil.kv.KeyRange;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -71,5 +72,20 @@ class EventLayoutTest {
       out.write(e.metadata());
     }
     return bytes.toByteArray();
+  }
+
+  @Test
+  void aStreamsPositionRangeHoldsItsIndexKeysAndNoOtherStreams() {
+    KeyRange positions = EventLayout.positionRange("orders-1");
+    for (long p : new long[] {0, 1, 1L << 40, Long.MAX_VALUE}) {
+      assertThat(positions.contains(EventLayout.indexKey("orders-1", p))).isTrue();
+    }
+    for (String other : new String[] {"orders-", "orders-10", "orders-1/x", "orders-2"}) {
+      assertThat(positions.contains(EventLayout.indexKey(other, 0))).as(other).isFalse();
+      assertThat(positions.contains(EventLayout.indexKey(other, Long.MAX_VALUE)))
+          .as(other)
+          .isFalse();
+    }
+    assertThat(EventLayout.indexRange("orders-1").contains(positions.start())).isTrue();
   }
 }

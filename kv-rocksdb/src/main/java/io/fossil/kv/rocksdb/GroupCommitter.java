@@ -7,9 +7,11 @@ import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.rocksdb.RocksDB;
@@ -53,6 +55,8 @@ final class GroupCommitter implements Runnable {
   private volatile long batchesCommitted;
   private volatile long keysRead;
   private volatile long keysKnownPresent;
+  private volatile long keysKnownAbsent;
+  private volatile long headsLearned;
   private volatile long groups;
   private volatile long readNanos;
   private volatile long checkNanos;
@@ -60,6 +64,12 @@ final class GroupCommitter implements Runnable {
   private volatile long completeNanos;
 
   private record Pending(WriteBatch batch, CompletableFuture<WriteOutcome> future) {}
+
+  /** What a reverse scan found about a family: {@link PresentKeys#learn}'s arguments. */
+  private record Head(byte[] key, boolean present, long seenAt) {}
+
+  /** Heads found by scans, taken at the start of the next group; full, a head is dropped. */
+  private final ArrayBlockingQueue<Head> heads = new ArrayBlockingQueue<>(4096);
 
   GroupCommitter(RocksDB db, String name, PresentKeys presentKeys) {
     this.db = db;
@@ -87,6 +97,18 @@ final class GroupCommitter implements Runnable {
     return future;
   }
 
+  /**
+   * A reverse scan that began at sequence number {@code seenAt} found {@code key} to be the highest
+   * key of its family ({@code present}), or nothing of the family at or above it: the next group
+   * may learn it (a stream's head, read before its first append, spares that append's "absent" read
+   * and every later one). Any thread.
+   */
+  void offerHead(byte[] key, boolean present, long seenAt) {
+    if (presentKeys.keepsAnything()) {
+      heads.offer(new Head(key, present, seenAt));
+    }
+  }
+
   /** What this thread did since the database opened, and where its time went. */
   CommitterStats stats() {
     return new CommitterStats(
@@ -95,6 +117,8 @@ final class GroupCommitter implements Runnable {
         diskWrites,
         keysRead,
         keysKnownPresent,
+        keysKnownAbsent,
+        headsLearned,
         readNanos,
         checkNanos,
         writeNanos,
@@ -162,11 +186,17 @@ final class GroupCommitter implements Runnable {
   private void commit(List<Pending> group) {
     WriteOutcome[] outcomes = new WriteOutcome[group.size()];
     Map<ByteBuffer, Object> accepted = new HashMap<>();
-    List<byte[]> written = new ArrayList<>();
     int acceptedBatches = 0;
     long mark = System.nanoTime();
     Step step = Step.READ;
     try (org.rocksdb.WriteBatch disk = new org.rocksdb.WriteBatch()) {
+      // This thread is the only writer: its next write starts right after the latest sequence.
+      presentKeys.nextWriteAt(db.getLatestSequenceNumber() + 1);
+      int learned = 0;
+      for (Head head; (head = heads.poll()) != null; ) {
+        learned += presentKeys.learn(head.key, head.present, head.seenAt) ? 1 : 0;
+      }
+      headsLearned += learned;
       Map<ByteBuffer, byte[]> stored = readPreconditionKeys(group);
       mark = lap(step, mark);
       step = Step.CHECK;
@@ -182,22 +212,19 @@ final class GroupCommitter implements Runnable {
           outcomes[i] = new WriteOutcome.PreconditionFailed(failed);
           continue;
         }
+        // The table learns from each mutation in order (a key put, then deleted, ends forgotten),
+        // before the write: nothing reads the table again until the write has succeeded, or
+        // failed and made the table forget (below). A deleted key is forgotten before the write,
+        // which may still delete it if it fails.
         for (Mutation m : batch.mutations()) {
           if (m instanceof Mutation.Put put) {
             disk.put(put.key(), put.value());
             accepted.put(ByteBuffer.wrap(put.key()), put.value());
+            presentKeys.written(put.key(), requiredAbsent(batch, put.key()));
           } else {
-            // Forgotten before the write: a failed write may still have deleted it.
             presentKeys.remove(m.key());
             disk.delete(m.key());
             accepted.put(ByteBuffer.wrap(m.key()), DELETED);
-          }
-        }
-        // A key that had to be absent and is now put (a stream's next position) is the one a
-        // later batch will require present.
-        for (Precondition p : batch.preconditions()) {
-          if (p instanceof Precondition.Absent) {
-            written.add(p.key());
           }
         }
         outcomes[i] = WriteOutcome.COMMITTED;
@@ -208,18 +235,17 @@ final class GroupCommitter implements Runnable {
       if (disk.count() > 0) {
         db.write(syncWrite, disk);
         diskWrites++;
-        for (byte[] key : written) {
-          if (accepted.get(ByteBuffer.wrap(key)) instanceof byte[]) {
-            presentKeys.add(key);
-          }
-        }
       }
       batchesCommitted += acceptedBatches;
     } catch (RocksDBException | RuntimeException e) {
       // A failed synced write may have reached the log in part or in whole; and a precondition
-      // verdict may rest on a batch of this group. Nobody in the group can be told "failed".
+      // verdict may rest on a batch of this group. Nobody in the group can be told "failed", and
+      // the table knows nothing more about any family the group put to.
       WriteOutcome unknown = new WriteOutcome.Unknown("rocksdb write failed", e);
-      java.util.Arrays.fill(outcomes, unknown);
+      Arrays.fill(outcomes, unknown);
+      for (Pending pending : group) {
+        pending.batch.mutations().forEach(m -> presentKeys.forgetFamily(m.key()));
+      }
     }
     // The step that finished last, or failed. Counted before the callers hear back, so what they
     // see includes their own group.
@@ -253,34 +279,50 @@ final class GroupCommitter implements Runnable {
 
   /**
    * Reads every key the group's preconditions name with one multi-get (much cheaper than a point
-   * read per key), except keys that only "present" conditions name and that {@link PresentKeys}
-   * knows present. This thread is the only writer, so the database cannot change under the group;
-   * what earlier batches of the group write is overlaid by {@link #current}.
+   * read per key), except keys that {@link PresentKeys} knows present, or knows absent because
+   * their family has nothing at or above them. This thread is the only writer, so the database
+   * cannot change under the group; what earlier batches of the group write is overlaid by {@link
+   * #current}. Maps each key to its value, {@link #KNOWN_PRESENT}, or null for absent.
    */
   private Map<ByteBuffer, byte[]> readPreconditionKeys(List<Pending> group)
       throws RocksDBException {
     Map<ByteBuffer, byte[]> unique = new java.util.LinkedHashMap<>();
     Map<ByteBuffer, byte[]> stored = new HashMap<>();
+    int knownPresent = 0;
+    int knownAbsent = 0;
+    List<byte[]> named = new ArrayList<>();
+    for (Pending pending : group) {
+      for (Precondition p : pending.batch.preconditions()) {
+        named.add(p.key());
+      }
+    }
+    presentKeys.prefetch(named);
     for (Pending pending : group) {
       for (Precondition p : pending.batch.preconditions()) {
         ByteBuffer k = ByteBuffer.wrap(p.key());
         if (unique.containsKey(k)) {
           continue;
         }
-        if (p instanceof Precondition.Present) {
-          if (stored.containsKey(k) || presentKeys.contains(p.key())) {
-            stored.put(k, KNOWN_PRESENT);
-            continue;
-          }
-        } else {
-          // Any other condition needs the value itself.
+        if (p instanceof Precondition.Equals) {
+          // It needs the value itself.
           stored.remove(k);
+        } else if (stored.containsKey(k)) {
+          continue;
+        } else if (presentKeys.contains(p.key())) {
+          stored.put(k, KNOWN_PRESENT);
+          knownPresent++;
+          continue;
+        } else if (p instanceof Precondition.Absent && presentKeys.knownAbsent(p.key())) {
+          stored.put(k, null);
+          knownAbsent++;
+          continue;
         }
         unique.put(k, p.key());
       }
     }
     keysRead += unique.size();
-    keysKnownPresent += stored.size();
+    keysKnownPresent += knownPresent;
+    keysKnownAbsent += knownAbsent;
     if (unique.isEmpty()) {
       return stored;
     }
@@ -290,6 +332,19 @@ final class GroupCommitter implements Runnable {
       stored.put(ByteBuffer.wrap(keys.get(i)), values.get(i));
     }
     return stored;
+  }
+
+  /**
+   * Whether {@code batch} requires {@code key} absent: a key it puts that later batches will
+   * require present (a stream's next position), worth a slot in the table.
+   */
+  private static boolean requiredAbsent(WriteBatch batch, byte[] key) {
+    for (Precondition p : batch.preconditions()) {
+      if (p instanceof Precondition.Absent && Arrays.equals(p.key(), key)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static byte[] current(

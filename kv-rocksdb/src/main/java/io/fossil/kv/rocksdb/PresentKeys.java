@@ -1,23 +1,37 @@
 package io.fossil.kv.rocksdb;
 
+import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Keys the commit thread knows to be present in the database because it wrote them, so that a
- * "present" precondition on one of them needs no read (ADR 0004). Exact, never a guess: a key is
- * added only after the synced write that put it, and removed before any write that deletes it; the
- * commit thread is the only writer of the database, and the table starts empty when the database
- * opens. Losing a key only costs a read.
+ * "present" precondition on one of them needs no read; and, for some of them, that no key of their
+ * <em>family</em> sorts above them, so that an "absent" precondition on a higher key of the family
+ * needs no read either (ADR 0004). Exact, never a guess: a key is added only after the synced write
+ * that put it, and removed before any write that deletes it; the commit thread is the only writer
+ * of the database, and the table starts empty when the database opens. Losing a key only costs a
+ * read.
+ *
+ * <p>A family is the keys of one length that agree in all but their last eight bytes: in the stream
+ * index, one stream's positions. That a family has nothing above a key is learned from a reverse
+ * scan on another thread ({@link #learn}), which the table takes only if the commit thread has
+ * written nothing to the family since the scan began; every write passes through {@link #written}
+ * or {@link #remove}, which note its sequence number per family and keep what the table knows true
+ * (a put above the key that tops its family moves the slot up to it). A write whose outcome is
+ * unknown must {@link #forgetFamily} of every key it put.
  *
  * <p>One array of fixed 64-byte slots, no objects per key, grouped in buckets of four slots (fewer
- * in a table of under four slots). A key goes to the bucket of its bytes without the last eight, so
- * keys that differ only in a trailing 64-bit integer (a stream's consecutive positions in the
- * stream index) land in the same bucket, and a stream's newest key replaces its previous one in its
- * slot instead of taking another stream's. A key new to a full bucket takes the slot of the next
- * way in turn. Four ways keep more of a million streams than one slot each would (about 0.8 of them
- * in a table of one million slots, against 0.64), and a bucket is four adjacent cache lines. Keys
- * longer than 63 bytes are not kept. Not thread-safe: only the commit thread touches it.
+ * in a table of under four slots). A key goes to the bucket of its family, so a stream's newest key
+ * replaces its previous one in its slot instead of taking another stream's, and a family has at
+ * most one slot. A key new to a full bucket takes the slot of the next way in turn. Four ways keep
+ * more of a million streams than one slot each would (about 0.8 of them in a table of one million
+ * slots, against 0.64), and a bucket is four adjacent cache lines. Keys longer than 63 bytes or
+ * shorter than 8 are not kept. Not thread-safe: only the commit thread touches it.
  */
 final class PresentKeys {
 
@@ -26,17 +40,45 @@ final class PresentKeys {
   private static final int MAX_WAYS = 4;
 
   /**
+   * A slot's first byte: the key's length (0 = empty) and two flags. TOP: no key of the family
+   * sorts above the slot's key. ABSENT (only with TOP): the slot's key is absent too, so the family
+   * has nothing at or above it (an empty family is held as its lowest key, absent).
+   */
+  private static final int LENGTH = 0x3F;
+
+  private static final int TOP = 0x80;
+  private static final int ABSENT = 0x40;
+
+  /** How many families' last writes are told apart (more share a mark, which only costs reads). */
+  private static final int MARKS = 1 << 16;
+
+  /** A family's keys differ in their last eight bytes: compared as one unsigned big-endian long. */
+  private static final int TAIL = 8;
+
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /**
    * Where the first slot starts in the array. A large array starts on a heap region boundary (G1),
    * and its elements 16 bytes after that, so 48 more puts every slot on one cache line.
    */
   private static final int FIRST_SLOT = 48;
 
-  /** Per slot: the key's length (0 = empty), then the key. */
+  /** Per slot: the length byte, then the key. */
   private final byte[] slots;
 
   private final int ways;
   private final int bucketMask;
   private int nextVictim;
+
+  /**
+   * Per family hash: the sequence number of the last write that put or deleted a key of a family
+   * with that hash (or a later one). A scan that began at or after it saw that write.
+   */
+  private final long[] lastWrite;
+
+  /** The sequence number the commit thread's next write will start at. */
+  private long nextWrite;
 
   /** The largest table that fits in {@code bytes} (64 bytes a slot; under 64 keeps nothing). */
   static PresentKeys ofBytes(long bytes) {
@@ -52,52 +94,180 @@ final class PresentKeys {
     this.slots = new byte[slotCount == 0 ? 0 : FIRST_SLOT + slotCount * SLOT_BYTES];
     this.ways = Math.min(MAX_WAYS, slotCount);
     this.bucketMask = slotCount == 0 ? 0 : slotCount / ways - 1;
+    this.lastWrite = new long[slotCount == 0 ? 0 : MARKS];
   }
 
+  /** Whether {@code key} is the lowest key of a family (its last eight bytes all zero). */
+  static boolean isLowestOfFamily(byte[] key) {
+    return key.length >= TAIL && tail(key) == 0;
+  }
+
+  /** Whether {@code range} holds every key of {@code key}'s family. */
+  static boolean holdsFamily(KeyRange range, byte[] key) {
+    if (key.length < TAIL) {
+      return false;
+    }
+    byte[] bound = key.clone();
+    LONG.set(bound, key.length - TAIL, 0L);
+    if (!range.contains(bound)) {
+      return false;
+    }
+    LONG.set(bound, key.length - TAIL, -1L);
+    return range.contains(bound);
+  }
+
+  /** Whether the table keeps anything at all (any thread). */
+  boolean keepsAnything() {
+    return slots.length > 0;
+  }
+
+  /** The commit thread's next write will get sequence numbers from {@code sequence} on. */
+  void nextWriteAt(long sequence) {
+    nextWrite = sequence;
+  }
+
+  /**
+   * Starts loading the buckets of these keys into the CPU's cache, all at once rather than one miss
+   * after another (a table of a million families is far larger than the cache); the lookups that
+   * follow then find them there.
+   */
+  void prefetch(List<byte[]> keys) {
+    int sum = 0;
+    for (byte[] key : keys) {
+      if (fits(key)) {
+        sum += slots[bucket(familyHash(key))];
+      }
+    }
+    sink = sum;
+  }
+
+  /** Keeps {@link #prefetch}'s loads from being optimized away. */
+  @SuppressWarnings("unused")
+  private int sink;
+
+  /** Whether {@code key} is known present. */
   boolean contains(byte[] key) {
-    return slotHolding(key) >= 0;
+    int slot = familySlot(key);
+    return slot >= 0 && (slots[slot] & ABSENT) == 0 && tail(slot) == tail(key);
   }
 
-  void add(byte[] key) {
-    if (slots.length == 0 || key.length > MAX_KEY_BYTES || key.length == 0) {
+  /** Whether {@code key} is known absent: its family has nothing at or above it. */
+  boolean knownAbsent(byte[] key) {
+    int slot = familySlot(key);
+    return slot >= 0 && abovePeak(slot, key);
+  }
+
+  /**
+   * A reverse scan that began at sequence number {@code seenAt} found {@code key} to be the highest
+   * key of its family ({@code present}), or found nothing of the family at or above it. Taken
+   * (true) unless the family may have been written since.
+   */
+  boolean learn(byte[] key, boolean present, long seenAt) {
+    if (!fits(key)) {
+      return false;
+    }
+    long hash = familyHash(key);
+    if (lastWrite[mark(hash)] > seenAt) {
+      return false;
+    }
+    int bucket = bucket(hash);
+    int slot = familySlot(key, bucket);
+    hold(slot >= 0 ? slot : freeSlot(bucket), key, TOP | (present ? 0 : ABSENT));
+    return true;
+  }
+
+  /**
+   * {@code key} is being put. If its family has nothing at or above it, the key now tops the
+   * family. If {@code remember} (the key had to be absent: a stream's next position, which its next
+   * append will require present), the key takes its family's slot, or a slot of its bucket.
+   */
+  void written(byte[] key, boolean remember) {
+    if (!fits(key)) {
       return;
     }
-    int bucket = bucketOf(key);
-    int target = -1;
-    for (int w = 0; w < ways; w++) {
-      int slot = bucket + w * SLOT_BYTES;
-      if (holdsSamePrefix(slot, key)) {
-        target = slot;
-        break;
+    long hash = familyHash(key);
+    lastWrite[mark(hash)] = nextWrite;
+    int bucket = bucket(hash);
+    int slot = familySlot(key, bucket);
+    if (slot >= 0 && (slots[slot] & TOP) != 0) {
+      if (abovePeak(slot, key)) {
+        hold(slot, key, TOP);
       }
-      if (target < 0 && slots[slot] == 0) {
-        target = slot;
-      }
+    } else if (remember) {
+      hold(slot >= 0 ? slot : freeSlot(bucket), key, 0);
     }
-    if (target < 0) {
-      target = bucket + (nextVictim++ & (ways - 1)) * SLOT_BYTES;
-    }
-    slots[target] = (byte) key.length;
-    System.arraycopy(key, 0, slots, target + 1, key.length);
   }
 
+  /** {@code key} is being deleted. */
   void remove(byte[] key) {
-    int slot = slotHolding(key);
+    if (!fits(key)) {
+      return;
+    }
+    long hash = familyHash(key);
+    lastWrite[mark(hash)] = nextWrite;
+    int slot = familySlot(key, bucket(hash));
+    if (slot >= 0 && (slots[slot] & ABSENT) == 0 && tail(slot) == tail(key)) {
+      slots[slot] = 0;
+    }
+  }
+
+  /** Forgets everything about {@code key}'s family (a write that put it may or may not have). */
+  void forgetFamily(byte[] key) {
+    int slot = familySlot(key);
     if (slot >= 0) {
       slots[slot] = 0;
     }
   }
 
-  /** The offset of the slot that holds {@code key}, or -1. */
-  private int slotHolding(byte[] key) {
-    if (slots.length == 0 || key.length > MAX_KEY_BYTES || key.length == 0) {
-      return -1;
+  /** Whether the slot tops its family and {@code key} lies where the family has nothing. */
+  private boolean abovePeak(int slot, byte[] key) {
+    if ((slots[slot] & TOP) == 0) {
+      return false;
     }
-    int bucket = bucketOf(key);
+    int order = Long.compareUnsigned(tail(key), tail(slot));
+    return order > 0 || (order == 0 && (slots[slot] & ABSENT) != 0);
+  }
+
+  private void hold(int slot, byte[] key, int flags) {
+    slots[slot] = (byte) (key.length | flags);
+    System.arraycopy(key, 0, slots, slot + 1, key.length);
+  }
+
+  /**
+   * An empty slot of the bucket; else, from the next way in turn, the first slot that does not top
+   * its family (one that does answers for two keys of each append, and once pushed out comes back
+   * knowing only one); else the next way.
+   */
+  private int freeSlot(int bucket) {
     for (int w = 0; w < ways; w++) {
       int slot = bucket + w * SLOT_BYTES;
-      if (slots[slot] == key.length
-          && Arrays.equals(slots, slot + 1, slot + 1 + key.length, key, 0, key.length)) {
+      if (slots[slot] == 0) {
+        return slot;
+      }
+    }
+    int first = nextVictim++;
+    for (int w = 0; w < ways; w++) {
+      int slot = bucket + ((first + w) & (ways - 1)) * SLOT_BYTES;
+      if ((slots[slot] & TOP) == 0) {
+        return slot;
+      }
+    }
+    return bucket + (first & (ways - 1)) * SLOT_BYTES;
+  }
+
+  private boolean fits(byte[] key) {
+    return slots.length > 0 && key.length >= TAIL && key.length <= MAX_KEY_BYTES;
+  }
+
+  /** The offset of the slot that holds a key of {@code key}'s family, or -1. */
+  private int familySlot(byte[] key) {
+    return fits(key) ? familySlot(key, bucket(familyHash(key))) : -1;
+  }
+
+  private int familySlot(byte[] key, int bucket) {
+    for (int w = 0; w < ways; w++) {
+      int slot = bucket + w * SLOT_BYTES;
+      if (holdsSameFamily(slot, key)) {
         return slot;
       }
     }
@@ -105,15 +275,30 @@ final class PresentKeys {
   }
 
   /** Whether the slot holds a key of this length that differs from it at most in its last eight. */
-  private boolean holdsSamePrefix(int slot, byte[] key) {
-    int prefix = Math.max(0, key.length - 8);
-    return slots[slot] == key.length
+  private boolean holdsSameFamily(int slot, byte[] key) {
+    int prefix = key.length - TAIL;
+    return (slots[slot] & LENGTH) == key.length
         && Arrays.equals(slots, slot + 1, slot + 1 + prefix, key, 0, prefix);
   }
 
-  /** The offset of the key's bucket, from a hash of all but its last eight bytes. */
-  private int bucketOf(byte[] key) {
-    int h = (int) Keys.hash(key, 0, Math.max(0, key.length - 8));
-    return FIRST_SLOT + (h & bucketMask) * ways * SLOT_BYTES;
+  private long tail(int slot) {
+    return (long) LONG.get(slots, slot + 1 + (slots[slot] & LENGTH) - TAIL);
+  }
+
+  private static long tail(byte[] key) {
+    return (long) LONG.get(key, key.length - TAIL);
+  }
+
+  private static long familyHash(byte[] key) {
+    return Keys.hash(key, 0, key.length - TAIL);
+  }
+
+  /** The offset of the bucket of a family with this hash. */
+  private int bucket(long familyHash) {
+    return FIRST_SLOT + ((int) familyHash & bucketMask) * ways * SLOT_BYTES;
+  }
+
+  private static int mark(long familyHash) {
+    return (int) (familyHash >>> 32) & (MARKS - 1);
   }
 }

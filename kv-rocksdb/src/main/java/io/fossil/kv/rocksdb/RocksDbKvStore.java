@@ -82,6 +82,8 @@ public final class RocksDbKvStore implements KvStore {
     }
     List<KeyValue> out = new ArrayList<>(Math.min(limit, 1024));
     boolean more;
+    // Read before the iterator is created, which sees at least every write up to it.
+    long seenAt = reverse ? shared.db().getLatestSequenceNumber() : 0;
     try (ReadOptions options = new ReadOptions();
         Slice lower = new Slice(range.start());
         Slice upper = range.end() == null ? null : new Slice(range.end())) {
@@ -111,7 +113,27 @@ public final class RocksDbKvStore implements KvStore {
     } finally {
       shared.endRead();
     }
+    if (reverse) {
+      offerHead(range, out, seenAt);
+    }
     return CompletableFuture.completedFuture(ScanPage.of(range, out, reverse, more));
+  }
+
+  /**
+   * Tells the commit thread what a reverse scan showed about a family of keys (ADR 0004): its first
+   * key is the highest of the range, hence of its family if the range holds the whole family; a
+   * range that holds nothing, starting at the lowest key of a family it holds whole, shows that
+   * family empty. A stream's head read is such a scan.
+   */
+  private void offerHead(KeyRange range, List<KeyValue> found, long seenAt) {
+    if (found.isEmpty()) {
+      if (PresentKeys.isLowestOfFamily(range.start())
+          && PresentKeys.holdsFamily(range, range.start())) {
+        shared.committer().offerHead(range.start(), false, seenAt);
+      }
+    } else if (PresentKeys.holdsFamily(range, found.get(0).key())) {
+      shared.committer().offerHead(found.get(0).key(), true, seenAt);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.fossil.kv.rocksdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fossil.kv.KeyRange;
 import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
@@ -47,7 +48,26 @@ class CommitThreadDiagnosticsTest {
       assertThat(done.keysKnownPresent())
           .as("each batch's previous key, which the commit thread itself wrote")
           .isEqualTo(9);
+      assertThat(done.keysKnownAbsent()).as("no head was read").isZero();
       assertThat(done.keysRead()).as("the absent keys only").isEqualTo(1 + 9 + 1);
+
+      // A head read (a reverse scan of the family) teaches the table that nothing lies above.
+      store.scan(KeyRange.prefix(TupleKey.of("k")), 1, true).get(30, TimeUnit.SECONDS);
+      CommitterStats headRead = store.committerStats();
+      for (int i = 10; i < 15; i++) {
+        WriteBatch batch =
+            WriteBatch.builder()
+                .requireAbsent(TupleKey.of("k", i))
+                .requirePresent(TupleKey.of("k", i - 1))
+                .put(TupleKey.of("k", i), TupleKey.of(i))
+                .build();
+        assertThat(commit(store, batch)).isInstanceOf(WriteOutcome.Committed.class);
+      }
+      CommitterStats learned = store.committerStats().since(headRead);
+      assertThat(learned.headsLearned()).isEqualTo(1);
+      assertThat(learned.keysKnownAbsent()).isEqualTo(5);
+      assertThat(learned.keysKnownPresent()).isEqualTo(5);
+      assertThat(learned.keysRead()).isZero();
       assertThat(done.readNanos()).isPositive();
       assertThat(done.checkNanos()).isPositive();
       assertThat(done.writeNanos()).isPositive();

@@ -3,6 +3,8 @@ package io.fossil.kv.rocksdb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fossil.kv.KeyRange;
+import io.fossil.kv.Keys;
 import io.fossil.kv.TupleKey;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -19,7 +21,7 @@ class PresentKeysTest {
     PresentKeys keys = new PresentKeys(1 << 10);
     byte[] key = index("orders-1", 7);
     assertThat(keys.contains(key)).isFalse();
-    keys.add(key);
+    keys.written(key, true);
     assertThat(keys.contains(key)).isTrue();
     assertThat(keys.contains(key.clone())).as("compared by bytes, not identity").isTrue();
     keys.remove(key);
@@ -29,9 +31,9 @@ class PresentKeysTest {
   @Test
   void aStreamsNextPositionTakesThePlaceOfItsPreviousOne() {
     PresentKeys keys = new PresentKeys(1 << 10);
-    keys.add(index("orders-1", 7));
-    keys.add(index("orders-2", 3));
-    keys.add(index("orders-1", 8));
+    keys.written(index("orders-1", 7), true);
+    keys.written(index("orders-2", 3), true);
+    keys.written(index("orders-1", 8), true);
     assertThat(keys.contains(index("orders-1", 8))).isTrue();
     assertThat(keys.contains(index("orders-1", 7)))
         .as("one slot per stream: its older position is forgotten, never confused")
@@ -44,9 +46,9 @@ class PresentKeysTest {
     PresentKeys keys = new PresentKeys(1);
     byte[] a = index("orders-1", 7);
     byte[] b = index("orders-2", 7);
-    keys.add(a);
+    keys.written(a, true);
     assertThat(keys.contains(b)).as("same length, same slot, other bytes").isFalse();
-    keys.add(b);
+    keys.written(b, true);
     assertThat(keys.contains(a)).isFalse();
     assertThat(keys.contains(b)).isTrue();
     keys.remove(a);
@@ -57,19 +59,19 @@ class PresentKeysTest {
   void fourStreamsShareABucketAndAFifthTakesTheirSlotsInTurn() {
     PresentKeys keys = new PresentKeys(4); // one bucket of four slots
     for (int s = 0; s < 4; s++) {
-      keys.add(index("s" + s, 0));
+      keys.written(index("s" + s, 0), true);
     }
-    keys.add(index("s3", 1));
+    keys.written(index("s3", 1), true);
     assertThat(held(keys, 0)).as("s3's next position replaced its own previous one").isEqualTo(3);
     assertThat(keys.contains(index("s3", 1))).isTrue();
     assertThat(keys.contains(index("s3", 0))).isFalse();
 
-    keys.add(index("s4", 0));
-    keys.add(index("s5", 0));
+    keys.written(index("s4", 0), true);
+    keys.written(index("s5", 0), true);
     assertThat(keys.contains(index("s4", 0))).isTrue();
     assertThat(keys.contains(index("s5", 0))).as("the next way in turn, not the same").isTrue();
     keys.remove(index("s4", 0));
-    keys.add(index("s6", 0));
+    keys.written(index("s6", 0), true);
     assertThat(keys.contains(index("s5", 0)))
         .as("a slot freed by a delete is used before another key is pushed out")
         .isTrue();
@@ -90,8 +92,8 @@ class PresentKeysTest {
     byte[] fits = new byte[63];
     byte[] tooLong = new byte[64];
     fits[0] = tooLong[0] = 1;
-    keys.add(fits);
-    keys.add(tooLong);
+    keys.written(fits, true);
+    keys.written(tooLong, true);
     assertThat(keys.contains(fits)).isTrue();
     assertThat(keys.contains(tooLong)).isFalse();
   }
@@ -100,13 +102,127 @@ class PresentKeysTest {
   void anEmptyTableKnowsNothingAndSizesAreChecked() {
     PresentKeys none = PresentKeys.ofBytes(0);
     byte[] key = index("orders-1", 0);
-    none.add(key);
+    none.written(key, true);
     assertThat(none.contains(key)).isFalse();
     PresentKeys one = PresentKeys.ofBytes(127);
-    one.add(key);
+    one.written(key, true);
     assertThat(one.contains(key)).as("127 bytes hold one 64-byte slot").isTrue();
     assertThatThrownBy(() -> new PresentKeys(3)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PresentKeys.ofBytes(2L << 30))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aLearnedHeadAnswersForEveryKeyAboveItAndFollowsThePutsAboveIt() {
+    PresentKeys keys = new PresentKeys(1 << 10);
+    keys.nextWriteAt(10);
+    assertThat(keys.learn(index("orders-1", 7), true, 9)).isTrue();
+    assertThat(keys.contains(index("orders-1", 7))).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 8))).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 1_000))).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 7))).as("the head itself is present").isFalse();
+    assertThat(keys.knownAbsent(index("orders-1", 6))).as("below the head: unknown").isFalse();
+    assertThat(keys.knownAbsent(index("orders-2", 8))).as("another family").isFalse();
+
+    keys.written(index("orders-1", 9), false);
+    assertThat(keys.knownAbsent(index("orders-1", 9))).as("a put above the head tops").isFalse();
+    assertThat(keys.contains(index("orders-1", 9))).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 10))).isTrue();
+    keys.written(index("orders-1", 3), true);
+    assertThat(keys.knownAbsent(index("orders-1", 10)))
+        .as("a put below the head leaves it the head")
+        .isTrue();
+
+    keys.remove(index("orders-1", 9));
+    assertThat(keys.contains(index("orders-1", 9))).isFalse();
+    assertThat(keys.knownAbsent(index("orders-1", 10)))
+        .as("deleting the head forgets the family")
+        .isFalse();
+  }
+
+  @Test
+  void anEmptyFamilyIsHeldAsItsLowestKeyAbsent() {
+    PresentKeys keys = new PresentKeys(1 << 10);
+    byte[] lowest = index("orders-1", Long.MIN_VALUE);
+    assertThat(PresentKeys.isLowestOfFamily(lowest)).isTrue();
+    assertThat(PresentKeys.isLowestOfFamily(index("orders-1", 0))).isFalse();
+    assertThat(keys.learn(lowest, false, 0)).isTrue();
+    assertThat(keys.contains(lowest)).isFalse();
+    assertThat(keys.knownAbsent(lowest)).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 0))).isTrue();
+
+    keys.written(index("orders-1", 0), false);
+    assertThat(keys.contains(index("orders-1", 0))).isTrue();
+    assertThat(keys.knownAbsent(index("orders-1", 0))).isFalse();
+    assertThat(keys.knownAbsent(index("orders-1", 1))).isTrue();
+  }
+
+  @Test
+  void aHeadIsNotLearnedIfItsFamilyWasWrittenSinceTheScanBegan() {
+    PresentKeys keys = new PresentKeys(1 << 10);
+    keys.nextWriteAt(5);
+    keys.written(index("orders-1", 4), false);
+    keys.remove(index("orders-2", 0));
+    assertThat(keys.learn(index("orders-1", 3), true, 4))
+        .as("a scan that began before the put at 5 may have missed it")
+        .isFalse();
+    assertThat(keys.knownAbsent(index("orders-1", 4))).isFalse();
+    assertThat(keys.learn(index("orders-2", Long.MIN_VALUE), false, 4))
+        .as("deletes count as writes too")
+        .isFalse();
+    assertThat(keys.learn(index("orders-1", 4), true, 5)).as("one that began after it").isTrue();
+    assertThat(keys.learn(index("orders-3", 0), true, 0)).as("a family never written").isTrue();
+  }
+
+  @Test
+  void aWriteOfUnknownOutcomeForgetsTheFamily() {
+    PresentKeys keys = new PresentKeys(1 << 10);
+    keys.learn(index("orders-1", 7), true, 0);
+    keys.forgetFamily(index("orders-1", 8));
+    assertThat(keys.contains(index("orders-1", 7))).isFalse();
+    assertThat(keys.knownAbsent(index("orders-1", 9))).isFalse();
+  }
+
+  @Test
+  void aRangeHoldsAFamilyOnlyIfItHoldsBothEnds() {
+    byte[] key = index("orders-1", 7);
+    assertThat(PresentKeys.holdsFamily(KeyRange.prefix(TupleKey.of("str", "orders-1")), key))
+        .isTrue();
+    assertThat(
+            PresentKeys.holdsFamily(
+                KeyRange.of(
+                    index("orders-1", 0), Keys.successor(index("orders-1", Long.MAX_VALUE))),
+                key))
+        .as("positions from 0 up: the negative ones are outside")
+        .isFalse();
+    assertThat(
+            PresentKeys.holdsFamily(
+                KeyRange.of(index("orders-1", Long.MIN_VALUE), index("orders-1", Long.MAX_VALUE)),
+                key))
+        .as("the end is exclusive")
+        .isFalse();
+    assertThat(PresentKeys.holdsFamily(KeyRange.all(), new byte[7])).isFalse();
+  }
+
+  @Test
+  void aFullBucketPushesOutAKeyThatTopsNothingBeforeOneThatTopsItsFamily() {
+    PresentKeys keys = new PresentKeys(4); // one bucket of four slots
+    for (int s = 0; s < 3; s++) {
+      keys.learn(index("s" + s, 5), true, 0);
+    }
+    keys.written(index("s3", 0), true);
+    for (int s = 4; s < 8; s++) {
+      keys.written(index("s" + s, 0), true);
+      assertThat(keys.contains(index("s" + s, 0))).isTrue();
+    }
+    for (int s = 0; s < 3; s++) {
+      assertThat(keys.knownAbsent(index("s" + s, 6))).as("s%d still tops its family", s).isTrue();
+    }
+    keys.learn(index("s8", 5), true, 0);
+    assertThat(keys.contains(index("s7", 0))).as("the one slot that topped nothing").isFalse();
+    keys.learn(index("s9", 5), true, 0);
+    assertThat(keys.knownAbsent(index("s9", 6))).as("all four top: the next way in turn").isTrue();
+    assertThat(IntStream.of(0, 1, 2, 8).filter(s -> keys.knownAbsent(index("s" + s, 6))).count())
+        .isEqualTo(3);
   }
 }
