@@ -290,13 +290,6 @@ final class GroupCommitter implements Runnable {
     Map<ByteBuffer, byte[]> stored = new HashMap<>();
     int knownPresent = 0;
     int knownAbsent = 0;
-    List<byte[]> named = new ArrayList<>();
-    for (Pending pending : group) {
-      for (Precondition p : pending.batch.preconditions()) {
-        named.add(p.key());
-      }
-    }
-    presentKeys.prefetch(named);
     for (Pending pending : group) {
       for (Precondition p : pending.batch.preconditions()) {
         ByteBuffer k = ByteBuffer.wrap(p.key());

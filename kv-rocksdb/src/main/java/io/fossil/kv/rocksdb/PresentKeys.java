@@ -6,7 +6,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Keys the commit thread knows to be present in the database because it wrote them, so that a
@@ -126,29 +125,10 @@ final class PresentKeys {
     nextWrite = sequence;
   }
 
-  /**
-   * Starts loading the buckets of these keys into the CPU's cache, all at once rather than one miss
-   * after another (a table of a million families is far larger than the cache); the lookups that
-   * follow then find them there.
-   */
-  void prefetch(List<byte[]> keys) {
-    int sum = 0;
-    for (byte[] key : keys) {
-      if (fits(key)) {
-        sum += slots[bucket(familyHash(key))];
-      }
-    }
-    sink = sum;
-  }
-
-  /** Keeps {@link #prefetch}'s loads from being optimized away. */
-  @SuppressWarnings("unused")
-  private int sink;
-
   /** Whether {@code key} is known present. */
   boolean contains(byte[] key) {
     int slot = familySlot(key);
-    return slot >= 0 && (slots[slot] & ABSENT) == 0 && tail(slot) == tail(key);
+    return slot >= 0 && holdsPresent(slot, key);
   }
 
   /** Whether {@code key} is known absent: its family has nothing at or above it. */
@@ -206,7 +186,7 @@ final class PresentKeys {
     long hash = familyHash(key);
     lastWrite[mark(hash)] = nextWrite;
     int slot = familySlot(key, bucket(hash));
-    if (slot >= 0 && (slots[slot] & ABSENT) == 0 && tail(slot) == tail(key)) {
+    if (slot >= 0 && holdsPresent(slot, key)) {
       slots[slot] = 0;
     }
   }
@@ -217,6 +197,11 @@ final class PresentKeys {
     if (slot >= 0) {
       slots[slot] = 0;
     }
+  }
+
+  /** Whether the slot, one of {@code key}'s family, holds {@code key} as present. */
+  private boolean holdsPresent(int slot, byte[] key) {
+    return (slots[slot] & ABSENT) == 0 && tail(slot) == tail(key);
   }
 
   /** Whether the slot tops its family and {@code key} lies where the family has nothing. */
