@@ -25,12 +25,14 @@ import java.util.Arrays;
  * unknown must {@link #forgetFamily} of every key it put.
  *
  * <p>One array of fixed 64-byte slots, no objects per key, grouped in buckets of four slots (fewer
- * in a table of under four slots). A key goes to the bucket of its family, so a stream's newest key
- * replaces its previous one in its slot instead of taking another stream's, and a family has at
- * most one slot. A key new to a full bucket takes the slot of the next way in turn. Four ways keep
- * more of a million streams than one slot each would (about 0.8 of them in a table of one million
- * slots, against 0.64), and a bucket is four adjacent cache lines. Keys longer than 63 bytes or
- * shorter than 8 are not kept. Not thread-safe: only the commit thread touches it.
+ * in a table of under four slots); a bucket is four adjacent cache lines. A family has at most one
+ * slot, in one of its two buckets, so a stream's newest key replaces its previous one in its slot
+ * instead of taking another stream's. A family new to the table takes an empty slot of its first
+ * bucket, else of its second, else pushes out a slot of one of them. Two buckets instead of one is
+ * what keeps a million streams in a table of two million slots: with one, about 3% of appends found
+ * their stream pushed out; with two, almost none, and about 4% find it in the second bucket (a
+ * second cache miss). Keys longer than 63 bytes or shorter than 8 are not kept. Not thread-safe:
+ * only the commit thread touches it.
  */
 final class PresentKeys {
 
@@ -150,9 +152,8 @@ final class PresentKeys {
     if (lastWrite[mark(hash)] > seenAt) {
       return false;
     }
-    int bucket = bucket(hash);
-    int slot = familySlot(key, bucket);
-    hold(slot >= 0 ? slot : freeSlot(bucket), key, TOP | (present ? 0 : ABSENT));
+    int slot = familySlot(key, hash);
+    hold(slot >= 0 ? slot : freeSlot(hash), key, TOP | (present ? 0 : ABSENT));
     return true;
   }
 
@@ -167,14 +168,13 @@ final class PresentKeys {
     }
     long hash = familyHash(key);
     lastWrite[mark(hash)] = nextWrite;
-    int bucket = bucket(hash);
-    int slot = familySlot(key, bucket);
+    int slot = familySlot(key, hash);
     if (slot >= 0 && (slots[slot] & TOP) != 0) {
       if (abovePeak(slot, key)) {
         hold(slot, key, TOP);
       }
     } else if (remember) {
-      hold(slot >= 0 ? slot : freeSlot(bucket), key, 0);
+      hold(slot >= 0 ? slot : freeSlot(hash), key, 0);
     }
   }
 
@@ -185,7 +185,7 @@ final class PresentKeys {
     }
     long hash = familyHash(key);
     lastWrite[mark(hash)] = nextWrite;
-    int slot = familySlot(key, bucket(hash));
+    int slot = familySlot(key, hash);
     if (slot >= 0 && holdsPresent(slot, key)) {
       slots[slot] = 0;
     }
@@ -219,25 +219,53 @@ final class PresentKeys {
   }
 
   /**
-   * An empty slot of the bucket; else, from the next way in turn, the first slot that does not top
-   * its family (one that does answers for two keys of each append, and once pushed out comes back
-   * knowing only one); else the next way.
+   * For a family the table does not hold: an empty slot of its first bucket, else of its second;
+   * else a slot to push out, from one bucket and then the other (which one goes first alternates
+   * every four turns), from the next way in turn: the first that does not top its family (one that
+   * does answers for two keys of each append, and once pushed out comes back knowing only one),
+   * else the next way.
    */
-  private int freeSlot(int bucket) {
+  private int freeSlot(long familyHash) {
+    int first = bucket(familyHash);
+    int second = secondBucket(familyHash);
+    int slot = emptySlot(first);
+    if (slot < 0) {
+      slot = emptySlot(second);
+    }
+    if (slot >= 0) {
+      return slot;
+    }
+    int way = nextVictim++;
+    int from = (way & MAX_WAYS) == 0 ? first : second;
+    int then = from == first ? second : first;
+    slot = slotNotTopping(from, way);
+    if (slot < 0) {
+      slot = slotNotTopping(then, way);
+    }
+    return slot >= 0 ? slot : from + (way & (ways - 1)) * SLOT_BYTES;
+  }
+
+  private int emptySlot(int bucket) {
     for (int w = 0; w < ways; w++) {
       int slot = bucket + w * SLOT_BYTES;
       if (slots[slot] == 0) {
         return slot;
       }
     }
-    int first = nextVictim++;
+    return -1;
+  }
+
+  /**
+   * From way {@code first} on, in turn, the first slot of the bucket that tops no family, or -1.
+   */
+  private int slotNotTopping(int bucket, int first) {
     for (int w = 0; w < ways; w++) {
       int slot = bucket + ((first + w) & (ways - 1)) * SLOT_BYTES;
       if ((slots[slot] & TOP) == 0) {
         return slot;
       }
     }
-    return bucket + (first & (ways - 1)) * SLOT_BYTES;
+    return -1;
   }
 
   private boolean fits(byte[] key) {
@@ -246,10 +274,15 @@ final class PresentKeys {
 
   /** The offset of the slot that holds a key of {@code key}'s family, or -1. */
   private int familySlot(byte[] key) {
-    return fits(key) ? familySlot(key, bucket(familyHash(key))) : -1;
+    return fits(key) ? familySlot(key, familyHash(key)) : -1;
   }
 
-  private int familySlot(byte[] key, int bucket) {
+  private int familySlot(byte[] key, long familyHash) {
+    int slot = familySlotIn(bucket(familyHash), key);
+    return slot >= 0 ? slot : familySlotIn(secondBucket(familyHash), key);
+  }
+
+  private int familySlotIn(int bucket, byte[] key) {
     for (int w = 0; w < ways; w++) {
       int slot = bucket + w * SLOT_BYTES;
       if (holdsSameFamily(slot, key)) {
@@ -278,9 +311,14 @@ final class PresentKeys {
     return Keys.hash(key, 0, key.length - TAIL);
   }
 
-  /** The offset of the bucket of a family with this hash. */
+  /** The offset of the first bucket of a family with this hash. */
   private int bucket(long familyHash) {
     return FIRST_SLOT + ((int) familyHash & bucketMask) * ways * SLOT_BYTES;
+  }
+
+  /** The offset of the second bucket (the same as the first in a table of one bucket). */
+  private int secondBucket(long familyHash) {
+    return FIRST_SLOT + ((int) (familyHash >>> 40) & bucketMask) * ways * SLOT_BYTES;
   }
 
   private static int mark(long familyHash) {

@@ -81,6 +81,22 @@ class PresentKeysTest {
         .isTrue();
   }
 
+  @Test
+  void aTableHalfFullHoldsEveryStreamInOneOfItsTwoBuckets() {
+    int slots = 1 << 12;
+    PresentKeys keys = new PresentKeys(slots);
+    for (int s = 0; s < slots / 2; s++) {
+      keys.written(index("s" + s, 0), true);
+    }
+    for (int s = 0; s < slots / 2; s++) {
+      keys.written(index("s" + s, 1), true);
+    }
+    // With one bucket per stream, about 4% of them found their bucket full and pushed another out.
+    assertThat(IntStream.range(0, slots / 2).filter(s -> !keys.contains(index("s" + s, 1))))
+        .as("streams pushed out")
+        .isEmpty();
+  }
+
   /** How many of streams s0..s3 the table holds at {@code position}. */
   private static long held(PresentKeys keys, long position) {
     return IntStream.range(0, 4).filter(s -> keys.contains(index("s" + s, position))).count();
