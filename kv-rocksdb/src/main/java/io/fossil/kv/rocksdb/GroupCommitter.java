@@ -290,28 +290,36 @@ final class GroupCommitter implements Runnable {
     Map<ByteBuffer, byte[]> stored = new HashMap<>();
     int knownPresent = 0;
     int knownAbsent = 0;
+    List<Precondition> preconditions = new ArrayList<>();
+    List<byte[]> keys = new ArrayList<>();
     for (Pending pending : group) {
       for (Precondition p : pending.batch.preconditions()) {
-        ByteBuffer k = ByteBuffer.wrap(p.key());
-        if (unique.containsKey(k)) {
-          continue;
-        }
-        if (p instanceof Precondition.Equals) {
-          // It needs the value itself.
-          stored.remove(k);
-        } else if (stored.containsKey(k)) {
-          continue;
-        } else if (presentKeys.contains(p.key())) {
-          stored.put(k, KNOWN_PRESENT);
-          knownPresent++;
-          continue;
-        } else if (p instanceof Precondition.Absent && presentKeys.knownAbsent(p.key())) {
-          stored.put(k, null);
-          knownAbsent++;
-          continue;
-        }
-        unique.put(k, p.key());
+        preconditions.add(p);
+        keys.add(p.key());
       }
+    }
+    PresentKeys.Known[] known = presentKeys.lookUp(keys);
+    for (int i = 0; i < preconditions.size(); i++) {
+      Precondition p = preconditions.get(i);
+      ByteBuffer k = ByteBuffer.wrap(p.key());
+      if (unique.containsKey(k)) {
+        continue;
+      }
+      if (p instanceof Precondition.Equals) {
+        // It needs the value itself.
+        stored.remove(k);
+      } else if (stored.containsKey(k)) {
+        continue;
+      } else if (known[i] == PresentKeys.Known.PRESENT) {
+        stored.put(k, KNOWN_PRESENT);
+        knownPresent++;
+        continue;
+      } else if (p instanceof Precondition.Absent && known[i] == PresentKeys.Known.ABSENT) {
+        stored.put(k, null);
+        knownAbsent++;
+        continue;
+      }
+      unique.put(k, p.key());
     }
     keysRead += unique.size();
     keysKnownPresent += knownPresent;
@@ -319,10 +327,10 @@ final class GroupCommitter implements Runnable {
     if (unique.isEmpty()) {
       return stored;
     }
-    List<byte[]> keys = new ArrayList<>(unique.values());
-    List<byte[]> values = db.multiGetAsList(keys);
-    for (int i = 0; i < keys.size(); i++) {
-      stored.put(ByteBuffer.wrap(keys.get(i)), values.get(i));
+    List<byte[]> toRead = new ArrayList<>(unique.values());
+    List<byte[]> values = db.multiGetAsList(toRead);
+    for (int i = 0; i < toRead.size(); i++) {
+      stored.put(ByteBuffer.wrap(toRead.get(i)), values.get(i));
     }
     return stored;
   }

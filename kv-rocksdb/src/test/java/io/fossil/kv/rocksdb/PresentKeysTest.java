@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
 import io.fossil.kv.TupleKey;
+import io.fossil.kv.rocksdb.PresentKeys.Known;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -95,6 +97,44 @@ class PresentKeysTest {
     assertThat(IntStream.range(0, slots / 2).filter(s -> !keys.contains(index("s" + s, 1))))
         .as("streams pushed out")
         .isEmpty();
+  }
+
+  @Test
+  void aGroupLookupAnswersAsOneLookupPerKey() {
+    PresentKeys keys = new PresentKeys(1 << 4);
+    keys.written(index("a", 3), true);
+    keys.learn(index("b", 5), true, 0);
+    keys.learn(index("c", 0), false, 0);
+    List<byte[]> asked =
+        List.of(
+            index("a", 3),
+            index("a", 4),
+            index("b", 5),
+            index("b", 6),
+            index("b", 4),
+            index("c", 0),
+            index("c", 1),
+            index("d", 0),
+            new byte[64],
+            new byte[3]);
+    assertThat(keys.lookUp(asked))
+        .containsExactly(
+            Known.PRESENT,
+            Known.NOTHING,
+            Known.PRESENT,
+            Known.ABSENT,
+            Known.NOTHING,
+            Known.ABSENT,
+            Known.ABSENT,
+            Known.NOTHING,
+            Known.NOTHING,
+            Known.NOTHING);
+    for (byte[] key : asked) {
+      Known one = keys.lookUp(List.of(key))[0];
+      assertThat(keys.contains(key)).isEqualTo(one == Known.PRESENT);
+      assertThat(keys.knownAbsent(key)).isEqualTo(one == Known.ABSENT);
+    }
+    assertThat(PresentKeys.ofBytes(0).lookUp(asked)).containsOnly(Known.NOTHING);
   }
 
   /** How many of streams s0..s3 the table holds at {@code position}. */
