@@ -350,11 +350,20 @@ public final class SegmentAppender implements AutoCloseable {
 
   /** Reads what the batch needs (heads, ids), then writes it. */
   private CompletableFuture<Void> prepare(List<Pending> batch) {
+    List<String> streams = batch.stream().map(p -> p.request.stream()).toList();
+    long[] cached;
+    synchronized (this) {
+      cached = heads.getAll(streams);
+    }
     List<CompletableFuture<Long>> headReads = new ArrayList<>();
     List<CompletableFuture<List<Optional<byte[]>>>> idReads = new ArrayList<>();
-    for (Pending p : batch) {
-      headReads.add(head(p.request.stream()));
-      idReads.add(ids(p.request));
+    for (int k = 0; k < batch.size(); k++) {
+      // On a miss, the index spans segments, so positions continue across owner changes.
+      headReads.add(
+          cached[k] != HeadCache.UNKNOWN
+              ? CompletableFuture.completedFuture(cached[k])
+              : StreamIndex.lastPosition(store, streams.get(k)));
+      idReads.add(ids(batch.get(k).request));
     }
     List<CompletableFuture<?>> all = new ArrayList<>(headReads);
     all.addAll(idReads);
@@ -365,17 +374,6 @@ public final class SegmentAppender implements AutoCloseable {
               List<List<Optional<byte[]>>> i = idReads.stream().map(f -> f.getNow(null)).toList();
               return write(batch, h, i);
             });
-  }
-
-  private CompletableFuture<Long> head(String stream) {
-    synchronized (this) {
-      long cached = heads.get(stream);
-      if (cached != HeadCache.UNKNOWN) {
-        return CompletableFuture.completedFuture(cached);
-      }
-    }
-    // The index spans segments, so positions continue across owner changes.
-    return StreamIndex.lastPosition(store, stream);
   }
 
   private CompletableFuture<List<Optional<byte[]>>> ids(AppendRequest request) {

@@ -3,6 +3,7 @@ package io.fossil.owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,12 +119,17 @@ class HeadCacheTest {
         model.put(op.stream(), op.position());
       }
       assertThat(cache.size()).isLessThanOrEqualTo(Math.min(capacity, model.size()));
-      for (Map.Entry<String, Long> e : model.entrySet()) {
-        long cached = cache.get(e.getKey());
+      List<String> held = new ArrayList<>(model.keySet());
+      held.add(op.stream());
+      long[] all = cache.getAll(held);
+      for (int i = 0; i < held.size(); i++) {
+        String stream = held.get(i);
+        long cached = cache.get(stream);
+        assertThat(all[i]).as("a batch lookup answers as one lookup: %s", stream).isEqualTo(cached);
         if (capacity >= NAMES) {
-          assertThat(cached).as(e.getKey()).isEqualTo(e.getValue());
+          assertThat(cached).as(stream).isEqualTo(model.getOrDefault(stream, HeadCache.UNKNOWN));
         } else if (cached != HeadCache.UNKNOWN) {
-          assertThat(cached).as(e.getKey()).isEqualTo(e.getValue());
+          assertThat(cached).as(stream).isEqualTo(model.get(stream));
         }
       }
       assertThat(cache.get(op.stream()))
