@@ -77,13 +77,7 @@ final class HeadCache {
 
   /** The stream's cached last position, or {@link #UNKNOWN}. */
   long get(String stream) {
-    byte[] name = stream.getBytes(StandardCharsets.UTF_8);
-    if (!fitsInline(name)) {
-      long[] held = longNames.get(stream);
-      return held == null ? UNKNOWN : held[0];
-    }
-    int slot = find(name, home(name));
-    return slot < 0 ? UNKNOWN : (long) LONG.get(slots, slot + POSITION);
+    return getAll(List.of(stream))[0];
   }
 
   /**

@@ -212,7 +212,7 @@ final class PresentKeys {
   /**
    * {@code key} is being put. If its family has nothing at or above it, the key now tops the
    * family. If {@code remember} (the key had to be absent: a stream's next position, which its next
-   * append will require present), the key takes its family's slot, or a slot of its bucket.
+   * append will require present), the key takes its family's slot, or a slot of one of its buckets.
    */
   void written(byte[] key, boolean remember) {
     if (!fits(key)) {
