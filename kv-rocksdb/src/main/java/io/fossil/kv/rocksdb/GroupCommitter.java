@@ -48,6 +48,10 @@ final class GroupCommitter implements Runnable {
   private final Thread thread;
   private volatile boolean stopping;
   private final PresentKeys presentKeys;
+
+  /** How a group reaches the disk: RocksDB's synced write, unless a test injects a failure. */
+  private volatile DiskWrite diskWrite = RocksDB::write;
+
   private final CommitThreadPerf perf = CommitThreadPerf.ENABLED ? new CommitThreadPerf() : null;
 
   // What this thread did and where its time went (written by this thread only; see stats()).
@@ -62,6 +66,13 @@ final class GroupCommitter implements Runnable {
   private volatile long checkNanos;
   private volatile long writeNanos;
   private volatile long completeNanos;
+
+  /** Writes one group; {@link #injectDiskWrite} lets a test make it fail. */
+  @FunctionalInterface
+  interface DiskWrite {
+    void write(RocksDB db, WriteOptions options, org.rocksdb.WriteBatch group)
+        throws RocksDBException;
+  }
 
   private record Pending(WriteBatch batch, CompletableFuture<WriteOutcome> future) {}
 
@@ -81,6 +92,11 @@ final class GroupCommitter implements Runnable {
 
   void start() {
     thread.start();
+  }
+
+  /** For fault-injection tests: every later group goes to the disk through {@code write}. */
+  void injectDiskWrite(DiskWrite write) {
+    diskWrite = write;
   }
 
   CompletableFuture<WriteOutcome> submit(WriteBatch batch) {
@@ -233,7 +249,7 @@ final class GroupCommitter implements Runnable {
       mark = lap(step, mark);
       step = Step.WRITE;
       if (disk.count() > 0) {
-        db.write(syncWrite, disk);
+        diskWrite.write(db, syncWrite, disk);
         diskWrites++;
       }
       batchesCommitted += acceptedBatches;

@@ -145,6 +145,11 @@ public final class RocksDbKvStore implements KvStore {
     return shared.committer().submit(batch);
   }
 
+  /** The database's only writer (tests inject disk faults through it). */
+  GroupCommitter committer() {
+    return shared.committer();
+  }
+
   /** The options the database was opened with (the first handle's, if several share it). */
   public RocksDbOptions options() {
     return shared.options();
