@@ -94,6 +94,13 @@ final class AppenderBench implements Callable<Integer> {
               + " wrote). Not with --store.")
   boolean freshStore;
 
+  @Option(
+      names = "--rocksdb-options",
+      description =
+          "With --fresh-store: the options each fresh store's URI gets, e.g. writeBuffer=64m"
+              + " (see the rocksdb: store URI).")
+  String rocksDbOptions;
+
   private long nextSeq = System.currentTimeMillis() * 1000;
 
   @Override
@@ -102,10 +109,18 @@ final class AppenderBench implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--fresh-store opens its own stores: drop --store");
     }
+    if (rocksDbOptions != null && !freshStore) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--rocksdb-options is for the stores --fresh-store opens; put options in --store's URI");
+    }
     try (BenchStore shared = freshStore ? null : BenchStore.open(cell.store)) {
       System.out.printf(
           "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
-          shared == null ? "a fresh rocksdb: store per cell" : shared.uri,
+          shared == null
+              ? "a fresh rocksdb: store per cell"
+                  + (rocksDbOptions == null ? "" : " (?" + rocksDbOptions + ")")
+              : shared.uri,
           cell.seconds,
           cell.warmup,
           Runtime.getRuntime().availableProcessors());
@@ -117,7 +132,7 @@ final class AppenderBench implements Callable<Integer> {
             if (shared != null) {
               runCell(shared.kv, mode, n, c);
             } else {
-              try (BenchStore own = BenchStore.open(null)) {
+              try (BenchStore own = BenchStore.openFresh(rocksDbOptions)) {
                 runCell(own.kv, mode, n, c);
               }
             }

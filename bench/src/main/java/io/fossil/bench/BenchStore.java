@@ -25,12 +25,19 @@ final class BenchStore implements AutoCloseable {
   }
 
   static BenchStore open(String uri) throws IOException {
-    if (uri != null) {
-      return new BenchStore(uri, KvStores.open(uri), null);
-    }
+    return uri != null ? new BenchStore(uri, KvStores.open(uri), null) : openFresh(null);
+  }
+
+  /** {@code rocksdb:} in a fresh temporary directory, with the URI options given (or none). */
+  static BenchStore openFresh(String rocksDbOptions) throws IOException {
     Path tmp = Files.createTempDirectory("fossil-bench");
-    String local = "rocksdb:" + tmp;
-    return new BenchStore(local, KvStores.open(local), tmp);
+    String local = "rocksdb:" + tmp + (rocksDbOptions == null ? "" : "?" + rocksDbOptions);
+    try {
+      return new BenchStore(local, KvStores.open(local), tmp);
+    } catch (RuntimeException e) {
+      Files.delete(tmp);
+      throw e;
+    }
   }
 
   @Override

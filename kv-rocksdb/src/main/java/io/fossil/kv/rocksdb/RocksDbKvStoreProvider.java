@@ -4,20 +4,24 @@ import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStoreProvider;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code rocksdb:/var/lib/fossil} or {@code rocksdb:relative/dir}: the embedded store in that
- * directory. Two options, each at most once, sizes with {@code k}, {@code m} or {@code g}: {@code
+ * directory. Three options, each at most once, sizes with {@code k}, {@code m} or {@code g}: {@code
  * blockCache=1g} sizes the block cache (default 256m, at least 1m), which holds the blocks that
  * appends' precondition reads touch; {@code presentKeys=256m} sizes the table of keys the store
- * knows present without reading them (default 64m, about a million streams' newest positions;
- * rounded down to a power of two; {@code 0} turns it off).
+ * knows present without reading them (default 128m, about a million streams' newest positions;
+ * rounded down to a power of two; {@code 0} turns it off); {@code writeBuffer=64m} sizes each
+ * memtable (default 32m, 1m to 1g).
  */
 public final class RocksDbKvStoreProvider implements KvStoreProvider {
 
   private static final String BLOCK_CACHE = "blockCache";
   private static final String PRESENT_KEYS = "presentKeys";
+  private static final String WRITE_BUFFER = "writeBuffer";
+  private static final List<String> OPTIONS = List.of(BLOCK_CACHE, PRESENT_KEYS, WRITE_BUFFER);
 
   @Override
   public String scheme() {
@@ -44,18 +48,17 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
   }
 
   /**
-   * {@code blockCache=<size>&presentKeys=<size>}; anything else is refused with what is allowed.
+   * {@code blockCache=<size>&presentKeys=<size>&writeBuffer=<size>}, any of them, in any order;
+   * anything else is refused with what is allowed.
    */
   static RocksDbOptions options(String uri, String query) {
     Map<String, String> values = new HashMap<>();
     for (String pair : query.split("&", -1)) {
       String[] kv = pair.split("=", 2);
-      if (kv.length != 2
-          || !(kv[0].equals(BLOCK_CACHE) || kv[0].equals(PRESENT_KEYS))
-          || values.putIfAbsent(kv[0], kv[1]) != null) {
+      if (kv.length != 2 || !OPTIONS.contains(kv[0]) || values.putIfAbsent(kv[0], kv[1]) != null) {
         throw new IllegalArgumentException(
-            "a rocksdb store URI takes the options blockCache and presentKeys, each at most once"
-                + " (e.g. rocksdb:/var/lib/fossil?blockCache=1g&presentKeys=256m); got '"
+            "a rocksdb store URI takes the options blockCache, presentKeys and writeBuffer, each at"
+                + " most once (e.g. rocksdb:/var/lib/fossil?blockCache=1g&presentKeys=256m); got '"
                 + uri
                 + "'");
       }
@@ -67,7 +70,10 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
             : d.blockCacheBytes(),
         values.containsKey(PRESENT_KEYS)
             ? size(uri, PRESENT_KEYS, values.get(PRESENT_KEYS), true)
-            : d.presentKeyBytes());
+            : d.presentKeyBytes(),
+        values.containsKey(WRITE_BUFFER)
+            ? size(uri, WRITE_BUFFER, values.get(WRITE_BUFFER), false)
+            : d.writeBufferBytes());
   }
 
   /** {@code 512m}, {@code 2g}, ...: at least 1 MiB; or {@code 0} where that turns it off. */

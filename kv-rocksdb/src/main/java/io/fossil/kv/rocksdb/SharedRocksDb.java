@@ -87,6 +87,7 @@ final class SharedRocksDb {
     Options options =
         new Options()
             .setCreateIfMissing(true)
+            .setWriteBufferSize(rocksDbOptions.writeBufferBytes())
             .setIncreaseParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()))
             .setTableFormatConfig(
                 new BlockBasedTableConfig()

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code rocksdb:} URIs: a directory, and two options that size memory. */
+/** {@code rocksdb:} URIs: a directory, and three options that size memory. */
 class RocksDbKvStoreProviderTest {
 
   @TempDir Path dir;
@@ -35,11 +38,42 @@ class RocksDbKvStoreProviderTest {
     try (KvStore both =
         KvStores.open("rocksdb:" + dir.resolve("f") + "?presentKeys=256m&blockCache=32m")) {
       assertThat(((RocksDbKvStore) both).options())
-          .isEqualTo(new RocksDbOptions(32L << 20, 256L << 20));
+          .isEqualTo(new RocksDbOptions(32L << 20, 256L << 20, 32L << 20));
       assertThat(capacity(both)).isEqualTo(32L << 20);
     }
     try (KvStore off = KvStores.open("rocksdb:" + dir.resolve("g") + "?presentKeys=0")) {
       assertThat(((RocksDbKvStore) off).options().presentKeyBytes()).isZero();
+    }
+  }
+
+  @Test
+  void eachMemtableTakes32MiBUnlessTheUriSaysOtherwise() throws Exception {
+    try (KvStore plain = KvStores.open("rocksdb:" + dir.resolve("h"))) {
+      assertThat(((RocksDbKvStore) plain).options().writeBufferBytes()).isEqualTo(32L << 20);
+      assertThat(writeBufferInOptionsFile(dir.resolve("h"))).isEqualTo(32L << 20);
+    }
+    try (KvStore sized =
+        KvStores.open("rocksdb:" + dir.resolve("i") + "?writeBuffer=64m&blockCache=16m")) {
+      assertThat(((RocksDbKvStore) sized).options())
+          .isEqualTo(new RocksDbOptions(16L << 20, 128L << 20, 64L << 20));
+      assertThat(writeBufferInOptionsFile(dir.resolve("i"))).isEqualTo(64L << 20);
+    }
+  }
+
+  /** What RocksDB itself recorded, in the OPTIONS file it writes on open. */
+  private static long writeBufferInOptionsFile(Path db) throws Exception {
+    try (Stream<Path> files = Files.list(db)) {
+      Path options =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
+              .max(Comparator.naturalOrder())
+              .orElseThrow();
+      return Files.readAllLines(options).stream()
+          .map(String::trim)
+          .filter(l -> l.startsWith("write_buffer_size="))
+          .mapToLong(l -> Long.parseLong(l.substring(l.indexOf('=') + 1)))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -52,12 +86,14 @@ class RocksDbKvStoreProviderTest {
           "blockCache=1g&x=y",
           "blockCache=1g&blockCache=2g",
           "presentKeys=1g&presentKeys=0",
+          "writeBuffer=64m&writeBuffer=64m",
           "presentKeys"
         }) {
       assertThatThrownBy(() -> KvStores.open(base + "?" + query))
           .as(query)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("takes the options blockCache and presentKeys, each at most once");
+          .hasMessageContaining(
+              "takes the options blockCache, presentKeys and writeBuffer, each at most once");
     }
     for (String bad : new String[] {"12", "0m", "512k", "-1g", "lots", "9999999999999g", ""}) {
       assertThatThrownBy(() -> KvStores.open(base + "?blockCache=" + bad))
@@ -72,6 +108,15 @@ class RocksDbKvStoreProviderTest {
           .hasMessageContaining(
               "presentKeys must be a size of at least 1m, such as 512m or 2g, or 0");
     }
+    for (String bad : new String[] {"0", "512k", "lots"}) {
+      assertThatThrownBy(() -> KvStores.open(base + "?writeBuffer=" + bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("writeBuffer must be a size of at least 1m");
+    }
+    assertThatThrownBy(() -> KvStores.open(base + "?writeBuffer=2g"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 MiB to 1 GiB");
     assertThatThrownBy(() -> KvStores.open(base + "?presentKeys=2g"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0 (off) to 1 GiB");
