@@ -97,7 +97,7 @@ final class AppenderBench implements Callable<Integer> {
   @Option(
       names = "--rocksdb-options",
       description =
-          "With --fresh-store: the options each fresh store's URI gets, e.g. writeBuffer=64m"
+          "With --fresh-store: the options each fresh store's URI gets, e.g. writeBuffer=32m"
               + " (see the rocksdb: store URI).")
   String rocksDbOptions;
 

@@ -13,8 +13,8 @@ import java.util.Map;
  * blockCache=1g} sizes the block cache (default 256m, at least 1m), which holds the blocks that
  * appends' precondition reads touch; {@code presentKeys=256m} sizes the table of keys the store
  * knows present without reading them (default 128m, about a million streams' newest positions;
- * rounded down to a power of two; {@code 0} turns it off); {@code writeBuffer=64m} sizes each
- * memtable (default 32m, 1m to 1g).
+ * rounded down to a power of two; {@code 0} turns it off); {@code writeBuffer=32m} sizes each
+ * memtable (default 64m, 1m to 1g).
  */
 public final class RocksDbKvStoreProvider implements KvStoreProvider {
 

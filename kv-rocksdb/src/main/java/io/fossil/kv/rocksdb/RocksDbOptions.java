@@ -14,13 +14,11 @@ public record RocksDbOptions(long blockCacheBytes, long presentKeyBytes, long wr
    * ("previous position present" is a real point read). 128 MiB of keys known present: two million
    * slots, which keep 97% of a million streams' newest positions (64 MiB kept 82%); appends to a
    * million streams ran 11% faster with the first table, and 9% faster again with this one (ADR
-   * 0004, docs/benchmarks.md). 32 MiB memtables, half RocksDB's default: a memtable's skip list
-   * then stays closer to the size of a server's last-level cache, and the random inserts of a
-   * million streams' index keys miss less; appends to a million streams ran 7% faster, to a
-   * thousand 2% (ADR 0004).
+   * 0004, docs/benchmarks.md). 64 MiB memtables, RocksDB's default: 32 MiB made appends to a
+   * million streams about 6% faster but doubled compaction work on a small store (ADR 0004).
    */
   public static final RocksDbOptions DEFAULTS =
-      new RocksDbOptions(256L << 20, 128L << 20, 32L << 20);
+      new RocksDbOptions(256L << 20, 128L << 20, 64L << 20);
 
   /** The largest table of keys known present: 1 GiB. */
   static final long MAX_PRESENT_KEY_BYTES = 1L << 30;

@@ -38,7 +38,7 @@ class RocksDbKvStoreProviderTest {
     try (KvStore both =
         KvStores.open("rocksdb:" + dir.resolve("f") + "?presentKeys=256m&blockCache=32m")) {
       assertThat(((RocksDbKvStore) both).options())
-          .isEqualTo(new RocksDbOptions(32L << 20, 256L << 20, 32L << 20));
+          .isEqualTo(new RocksDbOptions(32L << 20, 256L << 20, 64L << 20));
       assertThat(capacity(both)).isEqualTo(32L << 20);
     }
     try (KvStore off = KvStores.open("rocksdb:" + dir.resolve("g") + "?presentKeys=0")) {
@@ -47,16 +47,16 @@ class RocksDbKvStoreProviderTest {
   }
 
   @Test
-  void eachMemtableTakes32MiBUnlessTheUriSaysOtherwise() throws Exception {
+  void eachMemtableTakes64MiBUnlessTheUriSaysOtherwise() throws Exception {
     try (KvStore plain = KvStores.open("rocksdb:" + dir.resolve("h"))) {
-      assertThat(((RocksDbKvStore) plain).options().writeBufferBytes()).isEqualTo(32L << 20);
-      assertThat(writeBufferInOptionsFile(dir.resolve("h"))).isEqualTo(32L << 20);
+      assertThat(((RocksDbKvStore) plain).options().writeBufferBytes()).isEqualTo(64L << 20);
+      assertThat(writeBufferInOptionsFile(dir.resolve("h"))).isEqualTo(64L << 20);
     }
     try (KvStore sized =
-        KvStores.open("rocksdb:" + dir.resolve("i") + "?writeBuffer=64m&blockCache=16m")) {
+        KvStores.open("rocksdb:" + dir.resolve("i") + "?writeBuffer=32m&blockCache=16m")) {
       assertThat(((RocksDbKvStore) sized).options())
-          .isEqualTo(new RocksDbOptions(16L << 20, 128L << 20, 64L << 20));
-      assertThat(writeBufferInOptionsFile(dir.resolve("i"))).isEqualTo(64L << 20);
+          .isEqualTo(new RocksDbOptions(16L << 20, 128L << 20, 32L << 20));
+      assertThat(writeBufferInOptionsFile(dir.resolve("i"))).isEqualTo(32L << 20);
     }
   }
 
