@@ -26,10 +26,8 @@ class CommitFailureTest {
   void aWriteThatFailsBeforeTheDiskLeavesNothingTheTableVouchesFor() throws Exception {
     try (RocksDbKvStore store = RocksDbKvStore.open(dir)) {
       assertThat(commit(store, event(0))).isInstanceOf(WriteOutcome.Committed.class);
-
-      store.committer().injectDiskWrite(CommitFailureTest::failWithoutWriting);
-      assertThat(commit(store, event(1))).isInstanceOf(WriteOutcome.Unknown.class);
-      store.committer().injectDiskWrite(RocksDB::write);
+      assertThat(commitThrough(store, CommitFailureTest::failWithoutWriting, event(1)))
+          .isInstanceOf(WriteOutcome.Unknown.class);
 
       assertThat(store.get(key(1)).get(30, TimeUnit.SECONDS)).isEmpty();
       assertThat(commit(store, event(2)))
@@ -46,10 +44,8 @@ class CommitFailureTest {
   void aWriteThatFailsAfterTheDiskIsFoundByItsRetry() throws Exception {
     try (RocksDbKvStore store = RocksDbKvStore.open(dir)) {
       assertThat(commit(store, event(0))).isInstanceOf(WriteOutcome.Committed.class);
-
-      store.committer().injectDiskWrite(CommitFailureTest::writeThenFail);
-      assertThat(commit(store, event(1))).isInstanceOf(WriteOutcome.Unknown.class);
-      store.committer().injectDiskWrite(RocksDB::write);
+      assertThat(commitThrough(store, CommitFailureTest::writeThenFail, event(1)))
+          .isInstanceOf(WriteOutcome.Unknown.class);
 
       // The retry of the identical batch: its "absent" precondition fails on its own bytes.
       assertThat(commit(store, event(1))).isInstanceOf(WriteOutcome.PreconditionFailed.class);
@@ -87,6 +83,17 @@ class CommitFailureTest {
       throws RocksDBException {
     db.write(options, group);
     throw new RocksDBException("injected: written, then the sync reported an error");
+  }
+
+  /** Commits {@code batch} with the disk write replaced by {@code fault}, then restores it. */
+  private static WriteOutcome commitThrough(
+      RocksDbKvStore store, GroupCommitter.DiskWrite fault, WriteBatch batch) throws Exception {
+    store.committer().injectDiskWrite(fault);
+    try {
+      return commit(store, batch);
+    } finally {
+      store.committer().injectDiskWrite(RocksDB::write);
+    }
   }
 
   private static WriteOutcome commit(RocksDbKvStore store, WriteBatch batch) throws Exception {
