@@ -35,7 +35,7 @@ final class BenchStore implements AutoCloseable {
     try {
       return new BenchStore(local, KvStores.open(local), tmp);
     } catch (RuntimeException e) {
-      Files.delete(tmp);
+      delete(tmp);
       throw e;
     }
   }
@@ -44,9 +44,13 @@ final class BenchStore implements AutoCloseable {
   public void close() throws IOException {
     kv.close();
     if (temporary != null) {
-      try (Stream<Path> paths = Files.walk(temporary)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      delete(temporary);
+    }
+  }
+
+  private static void delete(Path directory) throws IOException {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -65,15 +65,16 @@ public final class RocksDbKvStoreProvider implements KvStoreProvider {
     }
     RocksDbOptions d = RocksDbOptions.DEFAULTS;
     return new RocksDbOptions(
-        values.containsKey(BLOCK_CACHE)
-            ? size(uri, BLOCK_CACHE, values.get(BLOCK_CACHE), false)
-            : d.blockCacheBytes(),
-        values.containsKey(PRESENT_KEYS)
-            ? size(uri, PRESENT_KEYS, values.get(PRESENT_KEYS), true)
-            : d.presentKeyBytes(),
-        values.containsKey(WRITE_BUFFER)
-            ? size(uri, WRITE_BUFFER, values.get(WRITE_BUFFER), false)
-            : d.writeBufferBytes());
+        size(uri, BLOCK_CACHE, values, false, d.blockCacheBytes()),
+        size(uri, PRESENT_KEYS, values, true, d.presentKeyBytes()),
+        size(uri, WRITE_BUFFER, values, false, d.writeBufferBytes()));
+  }
+
+  /** The size {@code values} give {@code option}, or {@code otherwise} if they give none. */
+  private static long size(
+      String uri, String option, Map<String, String> values, boolean zeroAllowed, long otherwise) {
+    String value = values.get(option);
+    return value == null ? otherwise : size(uri, option, value, zeroAllowed);
   }
 
   /** {@code 512m}, {@code 2g}, ...: at least 1 MiB; or {@code 0} where that turns it off. */

@@ -15,7 +15,8 @@ public record RocksDbOptions(long blockCacheBytes, long presentKeyBytes, long wr
    * slots, which keep 97% of a million streams' newest positions (64 MiB kept 82%); appends to a
    * million streams ran 11% faster with the first table, and 9% faster again with this one (ADR
    * 0004, docs/benchmarks.md). 64 MiB memtables, RocksDB's default: 32 MiB made appends to a
-   * million streams about 6% faster but doubled compaction work on a small store (ADR 0004).
+   * million streams about 6% faster, but raised the p99 and took about 1.8 times the compaction CPU
+   * on a young store (ADR 0004).
    */
   public static final RocksDbOptions DEFAULTS =
       new RocksDbOptions(256L << 20, 128L << 20, 64L << 20);
