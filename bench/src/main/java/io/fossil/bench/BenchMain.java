@@ -14,6 +14,18 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new BenchMain()).execute(args));
+    System.exit(
+        new CommandLine(new BenchMain())
+            .setExecutionExceptionHandler(
+                (e, commandLine, parsed) -> {
+                  // Bad input found while running (a store URI's options, say): its message, no
+                  // stack trace.
+                  if (!(e instanceof IllegalArgumentException)) {
+                    throw e;
+                  }
+                  commandLine.getErr().println("fossil-bench: " + e.getMessage());
+                  return CommandLine.ExitCode.USAGE;
+                })
+            .execute(args));
   }
 }
