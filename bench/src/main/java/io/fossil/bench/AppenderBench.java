@@ -182,6 +182,13 @@ final class AppenderBench implements Callable<Integer> {
       loop(appender, mode, prefix, streamCount, random, latency, done, failures, fresh, stop, f);
     }
     TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
+    System.err.printf(
+        Locale.ROOT,
+        "  measuring %s, %,d streams, %d clients for %d s%n",
+        mode,
+        streamCount,
+        clientCount,
+        cell.seconds);
     latency.reset();
     long d0 = done.get();
     ThreadCpu cpu0 = ThreadCpu.now();
