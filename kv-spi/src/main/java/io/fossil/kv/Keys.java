@@ -2,7 +2,10 @@ package io.fossil.kv;
 
 import java.util.Arrays;
 
-/** Byte-string helpers shared by every backend: ordering, successors, printable forms. */
+/**
+ * Byte-string helpers shared by every backend: ordering, successors, printable forms, and what
+ * in-memory tables keyed by bytes need (a hash; touching a batch's slots).
+ */
 public final class Keys {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -48,6 +51,23 @@ public final class Keys {
     h ^= h >>> 29;
     h *= 0xbf58476d1ce4e5b9L;
     return h ^ (h >>> 32);
+  }
+
+  /**
+   * Reads the first byte of {@code lines} consecutive 64-byte cache lines of {@code table} from
+   * each of {@code offsets} (stopping at the table's end), in one loop, and returns a value that
+   * depends on every byte read: keep it in a field, or the compiler may drop the reads. A table far
+   * larger than the cache calls this with a batch's slots before it looks any of them up, so that
+   * their cache misses overlap instead of following one another.
+   */
+  public static int touch(byte[] table, int[] offsets, int lines) {
+    int sum = 0;
+    for (int offset : offsets) {
+      for (int line = 0, at = offset; line < lines && at < table.length; line++, at += 64) {
+        sum += table[at];
+      }
+    }
+    return sum;
   }
 
   /** Concatenation. */

@@ -28,4 +28,17 @@ class KeysTest {
     }
     assertThat(slots).hasSizeGreaterThan(550); // about 632 expected for random slots
   }
+
+  @Test
+  void touchingReadsTheFirstByteOfEachLineAndStopsAtTheTableEnd() {
+    byte[] table = new byte[4 * 64];
+    for (int line = 0; line < 4; line++) {
+      table[line * 64] = (byte) (1 << line); // 1, 2, 4, 8
+      table[line * 64 + 1] = 100; // not a line's first byte: never read
+    }
+    assertThat(Keys.touch(table, new int[] {0}, 2)).isEqualTo(1 + 2);
+    assertThat(Keys.touch(table, new int[] {64, 0}, 1)).isEqualTo(2 + 1);
+    assertThat(Keys.touch(table, new int[] {128}, 4)).as("lines past the end").isEqualTo(4 + 8);
+    assertThat(Keys.touch(table, new int[] {}, 4)).isZero();
+  }
 }

@@ -56,7 +56,7 @@ final class HeadCache {
   private int inlineCount;
   private int hand;
 
-  /** Where {@link #getAll} leaves what it read while touching slots, so the reads are kept. */
+  /** Where {@link #touchHomes} leaves what it read while touching slots, so the reads are kept. */
   private int touched;
 
   private final LinkedHashMap<String, long[]> longNames = new LinkedHashMap<>();
@@ -82,22 +82,14 @@ final class HeadCache {
 
   /**
    * Each stream's cached last position, or {@link #UNKNOWN}: what {@link #get} answers, for a batch
-   * of streams at once. It finds every stream's home slot first and touches them all in one short
-   * loop, so that their cache misses overlap instead of following one another; at a million streams
-   * the table is far larger than the cache and almost every lookup misses.
+   * of streams at once. It finds every stream's home slot first and touches them all (and the slot
+   * after, where a probe most often ends) in one short loop, so that their cache misses overlap
+   * instead of following one another; at a million streams the table is far larger than the cache
+   * and almost every lookup misses.
    */
   long[] getAll(List<String> streams) {
-    byte[][] names = new byte[streams.size()][];
-    int[] homes = new int[names.length];
-    for (int i = 0; i < names.length; i++) {
-      names[i] = streams.get(i).getBytes(StandardCharsets.UTF_8);
-      homes[i] = fitsInline(names[i]) ? home(names[i]) : 0;
-    }
-    int sum = 0;
-    for (int home : homes) {
-      sum += slots[home * SLOT_BYTES];
-    }
-    touched = sum;
+    byte[][] names = names(streams);
+    int[] homes = touchHomes(names);
     long[] positions = new long[names.length];
     for (int i = 0; i < names.length; i++) {
       if (fitsInline(names[i])) {
@@ -112,18 +104,29 @@ final class HeadCache {
   }
 
   void put(String stream, long position) {
-    byte[] name = stream.getBytes(StandardCharsets.UTF_8);
-    if (!fitsInline(name)) {
-      long[] held = longNames.get(stream);
-      if (held != null) {
-        held[0] = position;
+    putAll(List.of(stream), new long[] {position});
+  }
+
+  /**
+   * What {@link #put} does for each stream in turn, touching their slots first as {@link #getAll}
+   * does: after a batch commits, the appender puts every stream's new head.
+   */
+  void putAll(List<String> streams, long[] positions) {
+    byte[][] names = names(streams);
+    int[] homes = touchHomes(names);
+    int touchedMask = mask;
+    for (int i = 0; i < names.length; i++) {
+      if (fitsInline(names[i])) {
+        // A put may grow the table, which moves every home.
+        putInline(names[i], mask == touchedMask ? homes[i] : home(names[i]), positions[i]);
       } else {
-        makeRoom();
-        longNames.put(stream, new long[] {position});
+        putLong(streams.get(i), positions[i]);
       }
-      return;
     }
-    int slot = find(name, home(name));
+  }
+
+  private void putInline(byte[] name, int home, long position) {
+    int slot = find(name, home);
     if (slot >= 0) {
       LONG.set(slots, slot + POSITION, position);
       return;
@@ -134,6 +137,36 @@ final class HeadCache {
     if (inlineCount > (mask + 1) / 2 && mask + 1 < maxSlots) {
       grow();
     }
+  }
+
+  private void putLong(String stream, long position) {
+    long[] held = longNames.get(stream);
+    if (held != null) {
+      held[0] = position;
+    } else {
+      makeRoom();
+      longNames.put(stream, new long[] {position});
+    }
+  }
+
+  private static byte[][] names(List<String> streams) {
+    byte[][] names = new byte[streams.size()][];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = streams.get(i).getBytes(StandardCharsets.UTF_8);
+    }
+    return names;
+  }
+
+  /** Each name's home slot (0 for a long name), after touching them all. */
+  private int[] touchHomes(byte[][] names) {
+    int[] homes = new int[names.length];
+    int[] offsets = new int[names.length];
+    for (int i = 0; i < names.length; i++) {
+      homes[i] = fitsInline(names[i]) ? home(names[i]) : 0;
+      offsets[i] = homes[i] * SLOT_BYTES;
+    }
+    touched = Keys.touch(slots, offsets, 2);
+    return homes;
   }
 
   void remove(String stream) {

@@ -531,18 +531,22 @@ public final class SegmentAppender implements AutoCloseable {
   private void committed(List<Planned> planned, long endCounter) {
     List<Runnable> completions = new ArrayList<>();
     batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
+    List<String> streams = new ArrayList<>(planned.size());
+    long[] lasts = new long[planned.size()];
     synchronized (this) {
       nextCounter = endCounter;
       for (Planned p : planned) {
         AppendRequest r = p.pending.request;
         int n = r.events().size();
         long last = p.firstPosition + n - 1;
-        heads.put(r.stream(), last);
+        lasts[streams.size()] = last;
+        streams.add(r.stream());
         AppendResult.Appended result =
             new AppendResult.Appended(
                 r.stream(), p.firstPosition, last, segment, p.firstCounter, p.firstCounter + n - 1);
         completions.add(() -> p.pending.future.complete(result));
       }
+      heads.putAll(streams, lasts);
     }
     completions.forEach(Runnable::run);
   }

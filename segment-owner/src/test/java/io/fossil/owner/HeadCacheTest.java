@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +142,57 @@ class HeadCacheTest {
             .isEqualTo(model.getOrDefault(op.stream(), HeadCache.UNKNOWN));
       }
     }
+  }
+
+  /**
+   * A batch put is the same as putting each stream in turn, whatever the batch holds: the same
+   * answers afterwards, for every name, from two caches of one capacity fed the same batches (one
+   * through {@code putAll}, one through {@code put}) — also when a batch makes the table grow or
+   * evict part-way through.
+   */
+  @Property(tries = 300)
+  void aBatchPutAnswersAsPutsInTurn(
+      @ForAll("ops") List<Op> ops,
+      @ForAll @IntRange(min = 1, max = 48) int capacity,
+      @ForAll @IntRange(min = 1, max = 40) int batchSize) {
+    HeadCache batched = new HeadCache(capacity);
+    HeadCache oneByOne = new HeadCache(capacity);
+    List<String> everyName = new ArrayList<>();
+    List<Op> puts = ops.stream().filter(op -> op.position() != null).toList();
+    for (int from = 0; from < puts.size(); from += batchSize) {
+      List<Op> batch = puts.subList(from, Math.min(puts.size(), from + batchSize));
+      long[] positions = new long[batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        positions[i] = batch.get(i).position();
+        oneByOne.put(batch.get(i).stream(), positions[i]);
+        everyName.add(batch.get(i).stream());
+      }
+      batched.putAll(batch.stream().map(Op::stream).toList(), positions);
+      assertThat(batched.size()).isEqualTo(oneByOne.size());
+      assertThat(batched.getAll(everyName)).containsExactly(oneByOne.getAll(everyName));
+    }
+  }
+
+  @Test
+  void aBatchPutThatGrowsTheTableStillFindsTheStreamsItHeld() {
+    HeadCache cache = new HeadCache(100_000);
+    List<String> held = new ArrayList<>();
+    for (int s = 0; s < 400; s++) {
+      held.add("held-" + s);
+      cache.put("held-" + s, 0);
+    }
+    // 200 new streams grow the table (1,024 slots, grown past half full), which moves every home;
+    // then the streams held before get new positions in the same batch.
+    List<String> batch = new ArrayList<>();
+    for (int s = 0; s < 200; s++) {
+      batch.add("new-" + s);
+    }
+    batch.addAll(held);
+    long[] positions = new long[batch.size()];
+    Arrays.fill(positions, 7);
+    cache.putAll(batch, positions);
+    assertThat(cache.size()).as("no stream held twice").isEqualTo(600);
+    assertThat(cache.getAll(batch)).containsOnly(7);
   }
 
   /** How many different names {@link #ops} uses. */
