@@ -535,12 +535,13 @@ public final class SegmentAppender implements AutoCloseable {
     long[] lasts = new long[planned.size()];
     synchronized (this) {
       nextCounter = endCounter;
-      for (Planned p : planned) {
+      for (int k = 0; k < planned.size(); k++) {
+        Planned p = planned.get(k);
         AppendRequest r = p.pending.request;
         int n = r.events().size();
         long last = p.firstPosition + n - 1;
-        lasts[streams.size()] = last;
         streams.add(r.stream());
+        lasts[k] = last;
         AppendResult.Appended result =
             new AppendResult.Appended(
                 r.stream(), p.firstPosition, last, segment, p.firstCounter, p.firstCounter + n - 1);
