@@ -1,6 +1,7 @@
 package io.fossil.owner;
 
 import io.fossil.kv.KvStore;
+import io.fossil.kv.Mutation;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.position.SegmentId;
@@ -398,6 +399,10 @@ public final class SegmentAppender implements AutoCloseable {
     }
     byte[] firstKey = null;
     byte[] firstRecord = null;
+    // The batch's event records go first and its index and id keys after them: the records' keys
+    // are consecutive, so an ordered store (RocksDB's memtable) inserts each next to the last
+    // instead of searching from the top after every scattered index key.
+    List<Mutation> keyPuts = new ArrayList<>();
     long counter;
     synchronized (this) {
       counter = nextCounter;
@@ -433,18 +438,19 @@ public final class SegmentAppender implements AutoCloseable {
             firstRecord = record;
           }
           byte[] indexKey = EventLayout.indexKey(r.stream(), position);
-          wb.put(key, record)
-              .requireAbsent(indexKey)
-              .put(indexKey, EventLayout.indexValue(segment.seq(), counter));
+          wb.put(key, record).requireAbsent(indexKey);
+          keyPuts.add(new Mutation.Put(indexKey, EventLayout.indexValue(segment.seq(), counter)));
           if (e.id() != null) {
             byte[] idKey = EventLayout.idKey(r.stream(), e.id());
-            wb.requireAbsent(idKey).put(idKey, EventLayout.idValue(position, e.payloadHash()));
+            wb.requireAbsent(idKey);
+            keyPuts.add(new Mutation.Put(idKey, EventLayout.idValue(position, e.payloadHash())));
           }
           position++;
           counter++;
         }
       }
     }
+    keyPuts.forEach(wb::add);
     completions.forEach(Runnable::run);
     if (planned.isEmpty()) {
       return CompletableFuture.completedFuture(null);

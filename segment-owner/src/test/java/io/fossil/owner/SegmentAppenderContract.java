@@ -308,6 +308,45 @@ abstract class SegmentAppenderContract {
   }
 
   @Test
+  void aBatchPutsItsEventRecordsBeforeItsIndexAndIdKeys() throws Exception {
+    KeyRange records = EventLayout.eventRange(S1.seq());
+    List<WriteBatch> written = new CopyOnWriteArrayList<>();
+    ParkingKvStore parking = new ParkingKvStore(store);
+    KvStore recording =
+        new ForwardingKvStore(parking) {
+          @Override
+          public CompletableFuture<WriteOutcome> write(WriteBatch batch) {
+            written.add(batch);
+            return super.write(batch);
+          }
+        };
+    SegmentAppender a = started(recording, S1, 1, 1, List.of());
+    // The first batch is held back, so the appends behind it queue and go out together.
+    parking.parkNext(b -> b.mutations().stream().anyMatch(m -> records.contains(m.key())));
+    List<CompletableFuture<AppendResult>> all = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      all.add(a.append(req("ordered-" + (i % 7), AppendRequest.ANY, "a" + i, "b" + i)));
+    }
+    assertThat(parking.parked().await(30, TimeUnit.SECONDS)).isTrue();
+    parking.release();
+    for (var f : all) {
+      assertThat(await(f)).isInstanceOf(AppendResult.Appended.class);
+    }
+    List<List<Boolean>> recordOrNot =
+        written.stream()
+            .map(b -> b.mutations().stream().map(m -> records.contains(m.key())).toList())
+            .filter(kinds -> kinds.contains(true))
+            .toList();
+    // Two events with ids put six keys; a batch of more holds several appends.
+    assertThat(recordOrNot).anyMatch(kinds -> kinds.size() > 6);
+    for (List<Boolean> kinds : recordOrNot) {
+      assertThat(kinds.subList(kinds.indexOf(false), kinds.size()))
+          .as("no event record after the first index or id key")
+          .doesNotContain(true);
+    }
+  }
+
+  @Test
   void aStreamsHeadIsReadFromStorageOnceAndKeptUpToDate() throws Exception {
     AtomicLong scans = new AtomicLong();
     AtomicLong refused = new AtomicLong();
