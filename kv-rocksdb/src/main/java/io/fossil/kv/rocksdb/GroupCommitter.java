@@ -9,8 +9,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -81,6 +83,9 @@ final class GroupCommitter implements Runnable {
 
   /** Heads found by scans, taken at the start of the next group; full, a head is dropped. */
   private final ArrayBlockingQueue<Head> heads = new ArrayBlockingQueue<>(4096);
+
+  /** The keys that the batch being checked requires absent; used by the commit thread only. */
+  private final Set<ByteBuffer> requiredAbsent = new HashSet<>();
 
   GroupCommitter(RocksDB db, String name, PresentKeys presentKeys) {
     this.db = db;
@@ -219,9 +224,14 @@ final class GroupCommitter implements Runnable {
       for (int i = 0; i < group.size(); i++) {
         WriteBatch batch = group.get(i).batch;
         List<byte[]> failed = new ArrayList<>();
+        requiredAbsent.clear();
         for (Precondition p : batch.preconditions()) {
-          if (!p.holds(current(accepted, stored, p.key()))) {
+          ByteBuffer key = ByteBuffer.wrap(p.key());
+          if (!p.holds(current(accepted, stored, key))) {
             failed.add(p.key());
+          }
+          if (p instanceof Precondition.Absent) {
+            requiredAbsent.add(key);
           }
         }
         if (!failed.isEmpty()) {
@@ -234,9 +244,12 @@ final class GroupCommitter implements Runnable {
         // which may still delete it if it fails.
         for (Mutation m : batch.mutations()) {
           if (m instanceof Mutation.Put put) {
+            ByteBuffer key = ByteBuffer.wrap(put.key());
             disk.put(put.key(), put.value());
-            accepted.put(ByteBuffer.wrap(put.key()), put.value());
-            presentKeys.written(put.key(), requiredAbsent(batch, put.key()));
+            accepted.put(key, put.value());
+            // A key the batch requires absent (a stream's next position) is one later batches will
+            // require present: worth a slot in the table.
+            presentKeys.written(put.key(), requiredAbsent.contains(key));
           } else {
             presentKeys.remove(m.key());
             disk.delete(m.key());
@@ -351,26 +364,12 @@ final class GroupCommitter implements Runnable {
     return stored;
   }
 
-  /**
-   * Whether {@code batch} requires {@code key} absent: a key it puts that later batches will
-   * require present (a stream's next position), worth a slot in the table.
-   */
-  private static boolean requiredAbsent(WriteBatch batch, byte[] key) {
-    for (Precondition p : batch.preconditions()) {
-      if (p instanceof Precondition.Absent && Arrays.equals(p.key(), key)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static byte[] current(
-      Map<ByteBuffer, Object> accepted, Map<ByteBuffer, byte[]> stored, byte[] key) {
-    ByteBuffer k = ByteBuffer.wrap(key);
-    Object pending = accepted.get(k);
+      Map<ByteBuffer, Object> accepted, Map<ByteBuffer, byte[]> stored, ByteBuffer key) {
+    Object pending = accepted.get(key);
     if (pending != null) {
       return pending == DELETED ? null : (byte[]) pending;
     }
-    return stored.get(k);
+    return stored.get(key);
   }
 }

@@ -78,6 +78,29 @@ class CommitThreadDiagnosticsTest {
   }
 
   @Test
+  void onlyKeysPutUnderAnAbsentConditionAreRememberedPresent() throws Exception {
+    try (RocksDbKvStore store = RocksDbKvStore.open(dir)) {
+      WriteBatch both =
+          WriteBatch.builder()
+              .requireAbsent(TupleKey.of("next", 0))
+              .put(TupleKey.of("next", 0), TupleKey.of(0))
+              .put(TupleKey.of("record", 0), TupleKey.of(0))
+              .build();
+      assertThat(commit(store, both)).isInstanceOf(WriteOutcome.Committed.class);
+      CommitterStats before = store.committerStats();
+      WriteBatch requiresBoth =
+          WriteBatch.builder()
+              .requirePresent(TupleKey.of("next", 0))
+              .requirePresent(TupleKey.of("record", 0))
+              .build();
+      assertThat(commit(store, requiresBoth)).isInstanceOf(WriteOutcome.Committed.class);
+      CommitterStats after = store.committerStats().since(before);
+      assertThat(after.keysKnownPresent()).as("the key put under an absent condition").isEqualTo(1);
+      assertThat(after.keysRead()).as("the key put without one takes no slot").isEqualTo(1);
+    }
+  }
+
+  @Test
   void perfContextTimesTheWalTheMemtableAndTheSstLookupsOfItsThread() throws Exception {
     try (Options options = new Options().setCreateIfMissing(true);
         RocksDB db = RocksDB.open(options, dir.toString());
