@@ -131,8 +131,8 @@ public final class HttpApi {
     }
   }
 
-  public HttpApi(Vertx vertx, NodeServices node, Options options) {
-    this.vertx = vertx;
+  public HttpApi(HttpRuntime runtime, NodeServices node, Options options) {
+    this.vertx = runtime.vertx();
     this.node = node;
     this.options = options;
     this.bodies = new AppendBody(options.maxJsonDepth());

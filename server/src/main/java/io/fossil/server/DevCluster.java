@@ -6,7 +6,7 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
-import io.vertx.core.Vertx;
+import io.fossil.router.HttpRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,13 +57,13 @@ public final class DevCluster implements AutoCloseable {
 
   private final Options options;
   private final KvStore store;
-  private final Vertx vertx;
+  private final HttpRuntime runtime;
   private final List<Node> nodes = new ArrayList<>();
 
-  private DevCluster(Options options, KvStore store, Vertx vertx) {
+  private DevCluster(Options options, KvStore store, HttpRuntime runtime) {
     this.options = options;
     this.store = store;
-    this.vertx = vertx;
+    this.runtime = runtime;
   }
 
   /** Starts every node and waits until all serve HTTP (or fails after {@code timeout}). */
@@ -74,7 +74,7 @@ public final class DevCluster implements AutoCloseable {
             ? options.store()
             : "rocksdb:" + options.data().toAbsolutePath().resolve("store");
     KvStore store = KvStores.open(uri);
-    DevCluster cluster = new DevCluster(options, store, Vertx.vertx());
+    DevCluster cluster = new DevCluster(options, store, HttpRuntime.create());
     try {
       Map<String, String> voters = new LinkedHashMap<>();
       for (int i = 1; i <= options.nodes(); i++) {
@@ -102,7 +102,7 @@ public final class DevCluster implements AutoCloseable {
                     timeout,
                     options.compaction()),
                 store,
-                cluster.vertx);
+                cluster.runtime);
         cluster.nodes.add(node);
         started.add(node.start());
       }
@@ -141,23 +141,12 @@ public final class DevCluster implements AutoCloseable {
                 .toArray(CompletableFuture[]::new))
         .join();
     nodes.clear();
-    closeQuietly(vertx);
+    runtime.close();
     store.close();
   }
 
   private static void runOnNewThread(Runnable task) {
     Thread thread = new Thread(task, "fossil-dev-stop");
     thread.start();
-  }
-
-  /** Closes Vert.x, waiting at most 10 s; a failure to close is not worth failing a shutdown. */
-  static void closeQuietly(Vertx vertx) {
-    vertx
-        .close()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .orTimeout(10, TimeUnit.SECONDS)
-        .exceptionally(e -> null)
-        .join();
   }
 }

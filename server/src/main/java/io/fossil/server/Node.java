@@ -23,6 +23,7 @@ import io.fossil.reader.CursorReader;
 import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
 import io.fossil.router.HttpApi;
+import io.fossil.router.HttpRuntime;
 import io.fossil.router.NodeServices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -34,7 +35,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,7 +103,7 @@ public final class Node implements NodeServices, AutoCloseable {
 
   private final Config config;
   private final KvStore store;
-  private final Vertx vertx;
+  private final HttpRuntime runtime;
   private final long incarnation;
   private final ScheduledExecutorService timer;
   private final PrometheusMeterRegistry registry;
@@ -138,10 +138,10 @@ public final class Node implements NodeServices, AutoCloseable {
   private volatile boolean registered;
   private volatile boolean closed;
 
-  public Node(Config config, KvStore store, Vertx vertx) {
+  public Node(Config config, KvStore store, HttpRuntime runtime) {
     this.config = config;
     this.store = store;
-    this.vertx = vertx;
+    this.runtime = runtime;
     this.incarnation = System.currentTimeMillis();
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -292,7 +292,7 @@ public final class Node implements NodeServices, AutoCloseable {
         .thenCompose(
             v -> {
               onView(v);
-              http = new HttpApi(vertx, this, config.http());
+              http = new HttpApi(runtime, this, config.http());
               return http.start();
             })
         .thenAccept(

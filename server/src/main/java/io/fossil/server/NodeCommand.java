@@ -6,7 +6,7 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
-import io.vertx.core.Vertx;
+import io.fossil.router.HttpRuntime;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,7 +185,7 @@ final class NodeCommand implements Callable<Integer> {
       appenderConfig = appenderConfig.unfenced();
     }
     KvStore kv = KvStores.open(store);
-    Vertx vertx = Vertx.vertx();
+    HttpRuntime runtime = HttpRuntime.create();
     Node node =
         new Node(
             new Node.Config(
@@ -203,7 +203,7 @@ final class NodeCommand implements Callable<Integer> {
                 Duration.ofSeconds(60),
                 compaction),
             kv,
-            vertx);
+            runtime);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -218,7 +218,7 @@ final class NodeCommand implements Callable<Integer> {
                               ? ": segments handed away"
                               : ": hand-over incomplete; leases will expire"));
                   node.close();
-                  DevCluster.closeQuietly(vertx);
+                  runtime.close();
                   kv.close();
                   stopped.countDown();
                 }));

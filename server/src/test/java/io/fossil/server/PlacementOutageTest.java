@@ -10,7 +10,7 @@ import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.router.HttpApi;
-import io.vertx.core.Vertx;
+import io.fossil.router.HttpRuntime;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +40,7 @@ class PlacementOutageTest {
   private final List<RatisPlacementPeer> peers = new ArrayList<>();
   private final String group = Node.GROUP;
   private KvStore store;
-  private Vertx vertx;
+  private HttpRuntime runtime;
   private Node node;
 
   @AfterEach
@@ -49,8 +49,8 @@ class PlacementOutageTest {
       node.close();
     }
     peers.forEach(RatisPlacementPeer::close);
-    if (vertx != null) {
-      DevCluster.closeQuietly(vertx);
+    if (runtime != null) {
+      runtime.close();
     }
     if (store != null) {
       store.close();
@@ -65,7 +65,7 @@ class PlacementOutageTest {
       voters.put("p" + (i + 1), "127.0.0.1:" + (raft + i));
     }
     startVoters();
-    vertx = Vertx.vertx();
+    runtime = HttpRuntime.create();
     int http = Ports.freeRun(1);
     node =
         new Node(
@@ -80,7 +80,7 @@ class PlacementOutageTest {
                 Duration.ofSeconds(60),
                 Compactor.Options.DEFAULTS),
             store,
-            vertx);
+            runtime);
     node.start().get(60, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(30)).until(() -> node.notReadyReason() == null);
 
