@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Stored consumer cursors ({@link ConsumerCursors}): {@code PUT}/{@code GET
@@ -60,9 +59,9 @@ final class ConsumersApi {
   // ------------------------------------------------------------------ PUT /consumers/{name}/cursor
 
   private void put(RoutingContext ctx) {
-    HttpApi.allowParams(ctx, Set.of());
+    RequestChecks.allowParams(ctx, Set.of());
     String name = name(ctx);
-    HttpApi.requireJson(ctx);
+    RequestChecks.requireJson(ctx);
     Buffer body = ctx.body().buffer();
     JsonNode root = json.readTree(body == null ? new byte[0] : body.getBytes());
     if (root == null || root.isMissingNode() || !root.isObject()) {
@@ -118,7 +117,7 @@ final class ConsumersApi {
               }
               return cursorAnswer(name, written(result));
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
+        .whenComplete((answer, error) -> Responses.send(ctx, answer, cause(error)));
   }
 
   /** A token from the body: it must decode and come from this cluster. */
@@ -159,8 +158,8 @@ final class ConsumersApi {
     throw new IllegalStateException("unexpected cursor write " + result);
   }
 
-  private static HttpApi.Answer cursorAnswer(String name, Optional<Cursor> cursor) {
-    return HttpApi.Answer.json(
+  private static Answer cursorAnswer(String name, Optional<Cursor> cursor) {
+    return Answer.json(
         200,
         g -> {
           g.writeStartObject();
@@ -173,7 +172,7 @@ final class ConsumersApi {
   // ------------------------------------------------------------------ GET /consumers/{name}/cursor
 
   private void get(RoutingContext ctx) {
-    HttpApi.allowParams(ctx, Set.of());
+    RequestChecks.allowParams(ctx, Set.of());
     String name = name(ctx);
     node.consumers()
         .get(name)
@@ -191,15 +190,15 @@ final class ConsumersApi {
               }
               return cursorAnswer(name, cursor);
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
+        .whenComplete((answer, error) -> Responses.send(ctx, answer, cause(error)));
   }
 
   // ------------------------------------------------------------------ GET /consumers/{name}/wait
 
   private void await(RoutingContext ctx) {
-    HttpApi.allowParams(ctx, Set.of("position", "timeout"));
+    RequestChecks.allowParams(ctx, Set.of("position", "timeout"));
     String name = name(ctx);
-    String text = HttpApi.single(ctx, "position");
+    String text = RequestChecks.single(ctx, "position");
     if (text == null || text.isEmpty()) {
       throw new Problem(
           ProblemType.INVALID_PARAMETER,
@@ -211,7 +210,7 @@ final class ConsumersApi {
     } catch (IllegalArgumentException e) {
       throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
     }
-    long timeout = HttpApi.longParam(ctx, "timeout", DEFAULT_WAIT_MILLIS, 0);
+    long timeout = RequestChecks.longParam(ctx, "timeout", DEFAULT_WAIT_MILLIS, 0);
     if (timeout > MAX_WAIT_MILLIS) {
       throw new Problem(
           ProblemType.INVALID_PARAMETER,
@@ -228,14 +227,14 @@ final class ConsumersApi {
     // A position from a node that has seen a compaction this one has not is checked only once
     // this node knows it too (ADR 21); then in today's segments.
     CompletableFuture<ConsumerCursors.WaitResult> result =
-        EventsApi.catchUp(node, node.view(), v -> CursorReader.isAhead(v, parsed), deadline)
+        ViewCatchUp.catchUp(node, node.view(), v -> CursorReader.isAhead(v, parsed), deadline)
             .thenCompose(
                 v -> {
                   GlobalPosition position;
                   try {
                     position = SegmentHistory.of(v).translate(parsed);
                   } catch (ExpiredPositionException e) {
-                    throw EventsApi.expired(e);
+                    throw Failures.expired(e);
                   } catch (IllegalArgumentException e) {
                     throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
                   }
@@ -257,7 +256,7 @@ final class ConsumersApi {
     result
         .thenApply(
             r ->
-                HttpApi.Answer.json(
+                Answer.json(
                     200,
                     g -> {
                       g.writeStartObject();
@@ -268,9 +267,9 @@ final class ConsumersApi {
                     }))
         .whenComplete(
             (answer, error) -> {
-              Throwable cause = unwrap(error);
+              Throwable cause = cause(error);
               if (!(cause instanceof CancellationException)) {
-                HttpApi.send(ctx, answer, cause);
+                Responses.send(ctx, answer, cause);
               }
             });
   }
@@ -278,16 +277,16 @@ final class ConsumersApi {
   // ------------------------------------------------------------------ DELETE /consumers/{name}
 
   private void delete(RoutingContext ctx) {
-    HttpApi.allowParams(ctx, Set.of());
+    RequestChecks.allowParams(ctx, Set.of());
     String name = name(ctx);
     node.consumers()
         .delete(name)
         .thenApply(
             result -> {
               written(result);
-              return new HttpApi.Answer(204, Buffer.buffer(), null, Map.of());
+              return new Answer(204, Buffer.buffer(), null, Map.of());
             })
-        .whenComplete((answer, error) -> HttpApi.send(ctx, answer, unwrap(error)));
+        .whenComplete((answer, error) -> Responses.send(ctx, answer, cause(error)));
   }
 
   // ------------------------------------------------------------------ names and errors
@@ -311,14 +310,11 @@ final class ConsumersApi {
     return name;
   }
 
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  /** A failure as the problem it stands for; a cursor too large for one write is a 413. */
+  private static Throwable cause(Throwable error) {
+    Throwable cause = Failures.cause(error);
     if (cause instanceof KvLimitExceededException e) {
       return tooLarge(e);
-    }
-    if (cause instanceof ExpiredPositionException e) {
-      return EventsApi.expired(e);
     }
     return cause;
   }

@@ -1,6 +1,5 @@
 package io.fossil.router;
 
-import io.fossil.router.HttpApi.Answer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -46,7 +44,7 @@ final class Forwarder {
         .request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(location))
         .compose(
             req -> {
-              req.putHeader("Content-Type", HttpApi.JSON);
+              req.putHeader("Content-Type", Answer.JSON);
               sent.set(true);
               return req.send(body == null ? Buffer.buffer() : body);
             })
@@ -82,7 +80,7 @@ final class Forwarder {
   }
 
   private static Problem failure(String location, boolean sent, Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause = Failures.unwrap(e);
     if (!sent) {
       return new Problem(
               ProblemType.NO_OWNER, "cannot reach the stream's owner at " + location + ": " + cause)
