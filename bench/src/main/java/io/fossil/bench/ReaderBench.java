@@ -2,8 +2,8 @@ package io.fossil.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fossil.compaction.Compactor;
 import io.fossil.owner.SegmentAppender;
-import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.Segment;

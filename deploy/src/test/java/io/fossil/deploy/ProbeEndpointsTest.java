@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fossil.placement.Compactor;
+import io.fossil.compaction.Compactor;
 import io.fossil.server.DevCluster;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
 package io.fossil.router;
 
+import io.fossil.compaction.CompactionRunningException;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.position.SegmentId;
@@ -116,8 +117,9 @@ final class AdminApi {
         .handle(
             (report, error) -> {
               if (error != null) {
-                if (passAlreadyRunning(error)) {
-                  throw new Problem(ProblemType.COMPACTION_RUNNING, error.getMessage())
+                Throwable cause = Failures.unwrap(error);
+                if (cause instanceof CompactionRunningException) {
+                  throw new Problem(ProblemType.COMPACTION_RUNNING, cause.getMessage())
                       .retryAfter(1);
                 }
                 throw new Problem(
@@ -148,16 +150,5 @@ final class AdminApi {
                   });
             })
         .whenComplete((answer, error) -> Responses.send(ctx, answer, error));
-  }
-
-  /**
-   * Whether the pass was refused because one is already running on this node. The compactor says so
-   * only by failing the future it returns at once with a bare {@link IllegalStateException}; a
-   * failure during a pass comes through the pass's stages, so it arrives wrapped in a {@link
-   * java.util.concurrent.CompletionException} and is not taken for a refusal (before, any {@code
-   * IllegalStateException} was). A distinct outcome from the compactor should replace this test.
-   */
-  private static boolean passAlreadyRunning(Throwable error) {
-    return error instanceof IllegalStateException;
   }
 }

@@ -1,8 +1,8 @@
 package io.fossil.router;
 
+import io.fossil.compaction.Compactor;
 import io.fossil.owner.AppendLimits;
 import io.fossil.owner.SegmentAppender;
-import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;

@@ -1,9 +1,9 @@
 package io.fossil.server;
 
+import io.fossil.compaction.Compactor;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.owner.SegmentAppender;
-import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;

@@ -1,6 +1,6 @@
 package io.fossil.server;
 
-import io.fossil.placement.Compactor;
+import io.fossil.compaction.Compactor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

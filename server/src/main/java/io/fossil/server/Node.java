@@ -1,10 +1,11 @@
 package io.fossil.server;
 
+import io.fossil.compaction.CompactionTimer;
+import io.fossil.compaction.Compactor;
 import io.fossil.kv.KvStore;
 import io.fossil.owner.AppendLimits;
 import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.Compaction;
-import io.fossil.placement.Compactor;
 import io.fossil.placement.LeaseKeeper;
 import io.fossil.placement.PlacementClient;
 import io.fossil.placement.PlacementCommand;
@@ -218,7 +219,8 @@ public final class Node implements NodeServices, AutoCloseable {
                       } catch (IllegalArgumentException e) {
                         return Optional.empty(); // expired or invalid: its reader gets the error
                       }
-                    }));
+                    }),
+            CompactionTimer.system(timer));
     FunctionCounter.builder("fossil.compaction.runs", compactor, Compactor::runsCompacted)
         .description("runs of sealed segments this node compacted")
         .register(registry);

@@ -3,10 +3,10 @@ package io.fossil.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fossil.compaction.Compactor;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.owner.SegmentAppender;
-import io.fossil.placement.Compactor;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.router.HttpApi;

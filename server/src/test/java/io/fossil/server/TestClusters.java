@@ -2,7 +2,7 @@ package io.fossil.server;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fossil.placement.Compactor;
+import io.fossil.compaction.Compactor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;

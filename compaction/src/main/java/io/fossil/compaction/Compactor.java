@@ -1,13 +1,17 @@
-package io.fossil.placement;
+package io.fossil.compaction;
 
+import io.fossil.placement.Compaction;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -30,7 +34,11 @@ import java.util.function.UnaryOperator;
  * each node apply it and rebuild its view on the cores that also serve appends, so after a command
  * that kept the pass busy for {@code t}, the next one waits {@code t * (1 - share) / share}. Long
  * runs are compacted in steps of {@link Options#maxSegmentsPerRun}, so the busy spells stay short
- * and the pauses between them give the appenders their share back.
+ * and the pauses between them give the appenders their share back. Time and the pauses come from a
+ * {@link CompactionTimer}.
+ *
+ * <p>Thread-safe. Its futures complete on placement client threads or on the timer's threads, so
+ * callers must not block in their callbacks.
  */
 public final class Compactor {
 
@@ -95,6 +103,7 @@ public final class Compactor {
   private final Function<PlacementCommand, CompletableFuture<PlacementReply>> submit;
   private final Function<Long, CompletableFuture<PlacementView>> awaitVersion;
   private final Function<UnaryOperator<Cursor>, CompletableFuture<Integer>> rewriteCursors;
+  private final CompactionTimer timer;
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicLong runsCompacted = new AtomicLong();
   private final AtomicLong segmentsRetired = new AtomicLong();
@@ -104,18 +113,21 @@ public final class Compactor {
    * @param awaitVersion a view at or above the given version, once this node has it
    * @param rewriteCursors rewrites every stored consumer cursor with the given translation, giving
    *     how many changed
+   * @param timer the clock that measures the busy spells and runs the pauses
    */
   public Compactor(
       Options options,
       Supplier<PlacementView> view,
       Function<PlacementCommand, CompletableFuture<PlacementReply>> submit,
       Function<Long, CompletableFuture<PlacementView>> awaitVersion,
-      Function<UnaryOperator<Cursor>, CompletableFuture<Integer>> rewriteCursors) {
+      Function<UnaryOperator<Cursor>, CompletableFuture<Integer>> rewriteCursors,
+      CompactionTimer timer) {
     this.options = options;
     this.view = view;
     this.submit = submit;
     this.awaitVersion = awaitVersion;
     this.rewriteCursors = rewriteCursors;
+    this.timer = timer;
   }
 
   /** Runs compacted since this node started. */
@@ -135,14 +147,14 @@ public final class Compactor {
 
   /**
    * One pass: compacts up to {@link Options#maxRunsPerPass} runs, then rewrites stored cursors.
-   * Completes exceptionally with {@link IllegalStateException} if a pass is already running.
+   * Completes exceptionally with {@link CompactionRunningException} if a pass is already running
+   * here, or with the failure of a placement call or of the cursor rewrite.
    */
   public CompletableFuture<Report> runOnce() {
     if (!running.compareAndSet(false, true)) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("a compaction pass is already running on this node"));
+      return CompletableFuture.failedFuture(new CompactionRunningException());
     }
-    long started = System.nanoTime();
+    long started = timer.nanoTime();
     Pass pass = new Pass();
     return pass.next(view.get())
         .thenCompose(
@@ -159,7 +171,7 @@ public final class Compactor {
                               List.copyOf(pass.refused),
                               n,
                               pass.more,
-                              Duration.ofNanos(System.nanoTime() - started),
+                              Duration.ofNanos(timer.nanoTime() - started),
                               Duration.ofNanos(pass.throttledNanos));
                         }))
         .whenComplete((r, e) -> running.set(false));
@@ -186,7 +198,7 @@ public final class Compactor {
       List<SegmentId> all = runs.get(0);
       List<SegmentId> run = all.subList(0, Math.min(all.size(), options.maxSegmentsPerRun()));
       commands++;
-      long sent = System.nanoTime();
+      long sent = timer.nanoTime();
       return submit
           .apply(new PlacementCommand.Compact(run, options.translationGrace().toMillis()))
           .thenCompose(
@@ -210,15 +222,20 @@ public final class Compactor {
 
     /** The next step, after the pause that keeps this pass within its share. */
     private CompletableFuture<PlacementView> paced(long sent, PlacementView after) {
-      Duration pause = options.pauseAfter(Duration.ofNanos(System.nanoTime() - sent));
+      Duration pause = options.pauseAfter(Duration.ofNanos(timer.nanoTime() - sent));
       if (pause.isZero()
           || commands >= options.maxRunsPerPass()
           || Compaction.runs(after.segments()).isEmpty()) {
         return next(after); // no pause, or no further command in this pass to make room for
       }
       throttledNanos += pause.toNanos();
-      Executor later = CompletableFuture.delayedExecutor(pause.toNanos(), TimeUnit.NANOSECONDS);
-      return CompletableFuture.supplyAsync(view::get, later).thenCompose(this::next);
+      CompletableFuture<Void> paused = new CompletableFuture<>();
+      try {
+        timer.schedule(pause, () -> paused.complete(null));
+      } catch (RejectedExecutionException e) { // the node is closing
+        paused.completeExceptionally(e);
+      }
+      return paused.thenCompose(x -> next(view.get()));
     }
   }
 }
