@@ -4,7 +4,6 @@ import io.fossil.placement.Compaction;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
-import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import java.time.Duration;
@@ -159,9 +158,9 @@ public final class Compactor {
     return pass.next(view.get())
         .thenCompose(
             v ->
-                (SegmentHistory.of(v).retiredCount() == 0
+                (v.history().retiredCount() == 0
                         ? CompletableFuture.completedFuture(0)
-                        : rewriteCursors.apply(c -> SegmentHistory.of(v).translate(c)))
+                        : rewriteCursors.apply(c -> v.history().translate(c)))
                     .thenApply(
                         n -> {
                           cursorsRewritten.addAndGet(n);

@@ -6,16 +6,18 @@ import io.fossil.position.InvalidCursorException;
 import io.fossil.position.SegmentId;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * One placement view's segments by sequence, including the segments compaction retired (ADR 0021):
- * where their events are stored now, and how positions and cursors that name them translate.
- * Immutable and thread-safe; {@link #of} keeps the last one built, since callers ask for the same
- * view many times.
+ * The index of one placement view: its segments by sequence, its open segments by ring point, and
+ * the segments compaction retired (ADR 0021): where their events are stored now, and how positions
+ * and cursors that name them translate. Each {@link PlacementView} builds its own once, on first
+ * use ({@link PlacementView#history}). Immutable and thread-safe.
  */
 public final class SegmentHistory {
 
@@ -25,20 +27,37 @@ public final class SegmentHistory {
   /** Where a stored segment's events are: the segment that shows them, and the offset there. */
   private record Stored(Segment in, long offset) {}
 
-  /** The last few built, by view identity: nodes in one JVM each ask for their own view. */
-  private static final SegmentHistory[] RECENT = new SegmentHistory[8];
-
-  private static int next;
+  private static final Segment[] NONE = new Segment[0];
 
   private final PlacementView view;
-  private final Map<Long, Segment> live = new HashMap<>();
+  private final Map<Long, Segment> live;
   private final Map<Long, Retired> retired = new HashMap<>();
   private final Map<Long, Stored> stored = new HashMap<>();
 
-  private SegmentHistory(PlacementView view) {
+  /**
+   * The open segments ordered by their first ring point, and those first points with the sign bit
+   * flipped so that signed order is the ring's unsigned order (for a binary search).
+   */
+  private final Segment[] open;
+
+  private final long[] openKeys;
+
+  /**
+   * Whether two open segments overlap. Placement state never allows it; a view that has it anyway
+   * is searched in list order, as {@link PlacementView#openSegmentAt} always did.
+   */
+  private final boolean openOverlap;
+
+  SegmentHistory(PlacementView view) {
     this.view = view;
-    for (Segment s : view.segments()) {
+    List<Segment> segments = view.segments();
+    this.live = new HashMap<>(Math.max(16, segments.size() * 4 / 3 + 1));
+    List<Segment> opened = new ArrayList<>();
+    for (Segment s : segments) {
       live.put(s.id().seq(), s);
+      if (s.isOpen()) {
+        opened.add(s);
+      }
       for (Segment.Part p : s.parts()) {
         stored.put(p.id().seq(), new Stored(s, p.offset()));
       }
@@ -46,23 +65,23 @@ public final class SegmentHistory {
         retired.put(t.from().seq(), new Retired(s, t));
       }
     }
+    this.open = opened.toArray(NONE);
+    Arrays.sort(open, (a, b) -> Long.compareUnsigned(a.id().first(), b.id().first()));
+    this.openKeys = new long[open.length];
+    boolean overlap = false;
+    for (int i = 0; i < open.length; i++) {
+      openKeys[i] = open[i].id().first() ^ Long.MIN_VALUE;
+      overlap |= i > 0 && Long.compareUnsigned(open[i - 1].id().last(), open[i].id().first()) >= 0;
+    }
+    this.openOverlap = overlap;
   }
 
-  /** The history of {@code view}. */
+  /**
+   * The history of {@code view}: the same as {@link PlacementView#history()}, which builds it once
+   * per view. Nothing is cached across views.
+   */
   public static SegmentHistory of(PlacementView view) {
-    synchronized (RECENT) {
-      for (SegmentHistory h : RECENT) {
-        if (h != null && h.view == view) {
-          return h;
-        }
-      }
-    }
-    SegmentHistory h = new SegmentHistory(view);
-    synchronized (RECENT) {
-      RECENT[next] = h;
-      next = (next + 1) % RECENT.length;
-    }
-    return h;
+    return view.history();
   }
 
   public PlacementView view() {
@@ -72,6 +91,30 @@ public final class SegmentHistory {
   /** The segment in the DAG with this sequence, if any (retired ones are not). */
   public Optional<Segment> segment(long seq) {
     return Optional.ofNullable(live.get(seq));
+  }
+
+  /** The segment with sequence {@code seq}, or null. */
+  Segment at(long seq) {
+    return live.get(seq);
+  }
+
+  /** The open segment whose range holds {@code point}, or null. */
+  Segment openAt(long point) {
+    if (openOverlap) {
+      for (Segment s : view.segments()) {
+        if (s.isOpen() && s.id().contains(point)) {
+          return s;
+        }
+      }
+      return null;
+    }
+    int i = Arrays.binarySearch(openKeys, point ^ Long.MIN_VALUE);
+    int floor = i >= 0 ? i : -i - 2; // the last open segment starting at or before the point
+    if (floor < 0) {
+      return null;
+    }
+    Segment s = open[floor];
+    return s.id().contains(point) ? s : null;
   }
 
   /** Number of segments compaction retired into the segments of this view. */

@@ -107,7 +107,7 @@ class PlacementPropertiesTest {
         .isEqualTo(state.view());
   }
 
-  private static PlacementCommand randomCommand(
+  static PlacementCommand randomCommand(
       Random random, PlacementState state, Map<String, Long> incarnations, long reserved) {
     String node = "n" + random.nextInt(NODES);
     List<Segment> open = state.openSegments();

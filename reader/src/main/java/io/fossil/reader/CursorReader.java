@@ -7,7 +7,6 @@ import io.fossil.owner.EventLayout;
 import io.fossil.owner.StoredEvent;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
-import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
@@ -93,15 +92,14 @@ public final class CursorReader {
     if (original.clusterTag() != clusterTag(view)) {
       throw new InvalidCursorException("comes from another cluster");
     }
-    Cursor cursor = SegmentHistory.of(view).translate(original);
+    Cursor cursor = view.history().translate(original);
     if (cursor.selectionTag() != selection.tag() && !cursor.entries().isEmpty()) {
       throw new InvalidCursorException(
           "was made by a read of another selection (category, prefix, partition); resume it with"
               + " the selection it came from");
     }
-    Map<Long, Segment> bySeq = bySeq(view);
     for (Cursor.Entry e : cursor.entries()) {
-      Segment s = bySeq.get(e.segment().seq());
+      Segment s = view.segmentAt(e.segment().seq()).orElse(null);
       if (e.segment().seq() >= view.nextSeq()) {
         throw new InvalidCursorException(
             "names segment "
@@ -154,7 +152,7 @@ public final class CursorReader {
     if (segment.seq() >= view.nextSeq()) {
       return true;
     }
-    Segment s = SegmentHistory.of(view).segment(segment.seq()).orElse(null);
+    Segment s = view.segmentAt(segment.seq()).orElse(null);
     return s != null && !s.isOpen() && s.finalKnown() && counter > s.finalCounter();
   }
 
@@ -170,7 +168,7 @@ public final class CursorReader {
     }
     Cursor resolved;
     try {
-      resolved = SegmentHistory.of(view).translate(from);
+      resolved = view.history().translate(from);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e); // expired or invalid: callers map it
     }
@@ -186,14 +184,6 @@ public final class CursorReader {
         .thenApply(Page::cursor);
   }
 
-  private static Map<Long, Segment> bySeq(PlacementView view) {
-    Map<Long, Segment> out = new HashMap<>();
-    for (Segment s : view.segments()) {
-      out.put(s.id().seq(), s);
-    }
-    return out;
-  }
-
   /** One page's walk. Runs one step at a time; not shared between threads. */
   private final class Walk {
     private final PlacementView view;
@@ -202,7 +192,6 @@ public final class CursorReader {
     private final int limit;
     private final boolean cursorPerEvent;
     private final boolean skip;
-    private final Map<Long, Segment> bySeq;
     private final List<Segment> roots = new ArrayList<>();
     private final TreeMap<Long, Cursor.Entry> frontier = new TreeMap<>();
     private final Map<Long, OptionalLong> finals = new HashMap<>();
@@ -226,7 +215,6 @@ public final class CursorReader {
       this.limit = limit;
       this.cursorPerEvent = cursorPerEvent;
       this.skip = skip;
-      this.bySeq = bySeq(view);
       for (Cursor.Entry e : from.entries()) {
         frontier.put(e.segment().seq(), e);
       }
@@ -525,7 +513,7 @@ public final class CursorReader {
         }
       }
       for (Cursor.Entry e : frontier.values()) {
-        Segment s = bySeq.get(e.segment().seq());
+        Segment s = view.segmentAt(e.segment().seq()).orElse(null);
         if (s == null || !selection.overlaps(s.id())) {
           continue;
         }
@@ -535,7 +523,7 @@ public final class CursorReader {
           continue;
         }
         for (SegmentId successor : s.successors()) {
-          Segment y = bySeq.get(successor.seq());
+          Segment y = view.segmentAt(successor.seq()).orElse(null);
           if (y != null
               && selection.overlaps(y.id())
               && !frontier.containsKey(y.id().seq())
@@ -579,7 +567,7 @@ public final class CursorReader {
      */
     private boolean predecessorsFinished(Segment s) {
       for (SegmentId p : s.predecessors()) {
-        Segment pred = bySeq.get(p.seq());
+        Segment pred = view.segmentAt(p.seq()).orElse(null);
         if (pred == null || !selection.overlaps(p) || covered(p)) {
           continue;
         }
@@ -609,7 +597,7 @@ public final class CursorReader {
      * until its successors cover it: planning finds successors through the frontier.)
      */
     private boolean untouchedRoot(Cursor.Entry e) {
-      Segment s = bySeq.get(e.segment().seq());
+      Segment s = view.segmentAt(e.segment().seq()).orElse(null);
       return e.counter() == -1 && s != null && s.isOpen() && s.predecessors().isEmpty();
     }
 

@@ -7,7 +7,6 @@ import io.fossil.placement.Segment;
 import io.fossil.position.SegmentId;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -193,27 +192,25 @@ public final class LiveHeads implements AutoCloseable {
    * in storage.
    */
   private static List<SegmentId> watched(PlacementView v) {
-    Map<Long, Segment> bySeq = new HashMap<>();
-    v.segments().forEach(s -> bySeq.put(s.id().seq(), s));
     Set<SegmentId> out = new LinkedHashSet<>();
     for (Segment s : v.segments()) {
       if (s.isOpen()) {
         out.add(s.id());
-        addUnsealedAncestors(s, bySeq, out, ANCESTOR_DEPTH);
+        addUnsealedAncestors(s, v, out, ANCESTOR_DEPTH);
       }
     }
     return List.copyOf(out);
   }
 
   private static void addUnsealedAncestors(
-      Segment s, Map<Long, Segment> bySeq, Set<SegmentId> out, int depth) {
+      Segment s, PlacementView v, Set<SegmentId> out, int depth) {
     if (depth == 0) {
       return;
     }
     for (SegmentId p : s.predecessors()) {
-      Segment pred = bySeq.get(p.seq());
+      Segment pred = v.segmentAt(p.seq()).orElse(null);
       if (pred != null && !pred.finalKnown() && out.add(p)) {
-        addUnsealedAncestors(pred, bySeq, out, depth - 1);
+        addUnsealedAncestors(pred, v, out, depth - 1);
       }
     }
   }

@@ -85,7 +85,7 @@ class CursorWalkPropertiesTest {
       }
       world.startPending();
       world.compact();
-      SegmentHistory history = SegmentHistory.of(world.view());
+      SegmentHistory history = world.view().history();
       Statistics.label("segments retired by compaction")
           .collect(Math.min(history.retiredCount(), 3) + (history.retiredCount() > 2 ? "+" : ""));
       Statistics.label("segments retired by compaction")
@@ -205,12 +205,11 @@ class CursorWalkPropertiesTest {
 
     /** Every sealed ancestor whose final counter placement does not know yet, oldest first. */
     private List<SegmentId> unsealedAncestors(Segment s) {
-      Map<Long, Segment> bySeq = new HashMap<>();
-      view().segments().forEach(x -> bySeq.put(x.id().seq(), x));
+      PlacementView view = view();
       Set<SegmentId> out = new java.util.TreeSet<>();
       ArrayDeque<SegmentId> todo = new ArrayDeque<>(s.predecessors());
       while (!todo.isEmpty()) {
-        Segment p = bySeq.get(todo.poll().seq());
+        Segment p = view.segmentAt(todo.poll().seq()).orElseThrow();
         if (!p.finalKnown() && out.add(p.id())) {
           todo.addAll(p.predecessors());
         }
@@ -303,7 +302,7 @@ class CursorWalkPropertiesTest {
 
     /** What the stream index says is committed: per stream, each position's segment and counter. */
     Map<String, List<GlobalPosition>> committed() {
-      SegmentHistory history = SegmentHistory.of(view());
+      SegmentHistory history = view().history();
       Map<String, List<GlobalPosition>> out = new HashMap<>();
       StreamReader streams = new StreamReader(store);
       for (String stream : STREAMS) {
@@ -356,7 +355,7 @@ class CursorWalkPropertiesTest {
           token == null ? Cursor.start(CursorReader.clusterTag(view)) : Cursor.decode(token);
       CursorReader.validate(view, from, selection);
       CursorReader.Page page = world.reader.read(view, from, selection, limit, true).join();
-      Cursor previous = SegmentHistory.of(view).translate(from); // a compaction may have passed
+      Cursor previous = view.history().translate(from); // a compaction may have passed
       for (CursorReader.CursorEvent e : page.events()) {
         // Each event's own cursor is between the one before it and the page's.
         assertThat(Positions.compare(previous, e.after())).isIn(Order.BEFORE, Order.EQUAL);

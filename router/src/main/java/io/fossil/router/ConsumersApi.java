@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fossil.kv.KvLimitExceededException;
 import io.fossil.kv.PercentDecoding;
 import io.fossil.placement.ExpiredPositionException;
-import io.fossil.placement.SegmentHistory;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
@@ -232,7 +231,7 @@ final class ConsumersApi {
                 v -> {
                   GlobalPosition position;
                   try {
-                    position = SegmentHistory.of(v).translate(parsed);
+                    position = v.history().translate(parsed);
                   } catch (ExpiredPositionException e) {
                     throw Failures.expired(e);
                   } catch (IllegalArgumentException e) {

@@ -3,7 +3,6 @@ package io.fossil.router;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.fossil.owner.StoredEvent;
 import io.fossil.placement.PlacementView;
-import io.fossil.placement.SegmentHistory;
 import io.fossil.position.GlobalPosition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +44,7 @@ final class EventJson {
       NodeServices node, PlacementView view, long seq, long counter) {
     PlacementView latest = node.view();
     for (PlacementView v : List.of(latest, view)) {
-      Optional<GlobalPosition> p = SegmentHistory.of(v).stored(seq, counter);
+      Optional<GlobalPosition> p = v.history().stored(seq, counter);
       if (p.isPresent()) {
         return p.get();
       }

@@ -55,7 +55,7 @@ final class PositionsApi {
             view -> {
               Positions.Order order;
               try {
-                SegmentHistory history = SegmentHistory.of(view);
+                SegmentHistory history = view.history();
                 order = Positions.compare(translate(history, a), translate(history, b));
               } catch (InvalidCursorException e) {
                 throw Failures.invalidCursor(e);

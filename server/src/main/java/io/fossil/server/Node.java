@@ -13,7 +13,6 @@ import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
-import io.fossil.placement.SegmentHistory;
 import io.fossil.placement.ViewWaiters;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
@@ -166,8 +165,7 @@ public final class Node implements NodeServices, AutoCloseable {
             store,
             // Stored cursors and awaited positions from before a compaction, in today's segments.
             new ConsumerCursors.Translation(
-                p -> SegmentHistory.of(view()).translate(p),
-                c -> SegmentHistory.of(view()).translate(c)),
+                p -> view().history().translate(p), c -> view().history().translate(c)),
             ConsumerCursors.DEFAULT_POLL_INTERVAL);
     this.limits = new AppendLimits(store.limits());
     this.leaseRenewals =
