@@ -12,17 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -117,12 +108,7 @@ public final class ConsumerCursors implements AutoCloseable {
 
   private final KvStore store;
   private final Translation translation;
-  private final Duration pollInterval;
-  private final ScheduledExecutorService scheduler;
-  private final Map<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
-  private ScheduledFuture<?> poll; // guarded by this
-  private boolean polling; // guarded by this
-  private boolean closed; // guarded by this
+  private final CursorWaits waits;
 
   /** Cursors on {@code store}, untranslated, polled every {@link #DEFAULT_POLL_INTERVAL}. */
   public ConsumerCursors(KvStore store) {
@@ -140,14 +126,7 @@ public final class ConsumerCursors implements AutoCloseable {
     }
     this.store = store;
     this.translation = translation;
-    this.pollInterval = pollInterval;
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "fossil-consumer-cursors");
-              t.setDaemon(true);
-              return t;
-            });
+    this.waits = new CursorWaits(store, this::translated, translation.position(), pollInterval);
   }
 
   // ------------------------------------------------------------------ names and layout
@@ -160,35 +139,7 @@ public final class ConsumerCursors implements AutoCloseable {
    * @throws IllegalArgumentException with a message that says what to change
    */
   public static void checkName(String name) {
-    if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException("a consumer name must not be empty");
-    }
-    if (name.length() > MAX_NAME_LENGTH) {
-      throw new IllegalArgumentException(
-          "a consumer name has at most "
-              + MAX_NAME_LENGTH
-              + " characters; this one has "
-              + name.length());
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean alphanumeric =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      if (!alphanumeric && (i == 0 || (c != '.' && c != '_' && c != '-' && c != ':'))) {
-        throw new IllegalArgumentException(
-            "a consumer name holds only ASCII letters, digits, '.', '_', '-' and ':', and starts"
-                + " with a letter or digit; found "
-                + describe(name.codePointAt(i))
-                + " at index "
-                + i);
-      }
-    }
-  }
-
-  private static String describe(int codePoint) {
-    return codePoint >= 0x21 && codePoint < 0x7F
-        ? "'" + (char) codePoint + "'"
-        : String.format("U+%04X", codePoint);
+    ConsumerNames.check(name);
   }
 
   /** The key of a consumer's cursor: {@code ("cur", name)}. */
@@ -355,40 +306,7 @@ public final class ConsumerCursors implements AutoCloseable {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
     }
-    if (timeout.isZero()) {
-      return get(name).thenApply(c -> new WaitResult(contains(c, position), c));
-    }
-    Waiter waiter = new Waiter(name, position);
-    // Registered before the first read, so a put in between wakes it.
-    if (!register(waiter)) {
-      waiter.result.completeExceptionally(new IllegalStateException("consumer cursors closed"));
-      return waiter.result;
-    }
-    waiter.result.whenComplete((r, e) -> unregister(waiter));
-    try {
-      waiter.deadline = scheduler.schedule(waiter::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      waiter.result.completeExceptionally(new IllegalStateException("consumer cursors closed"));
-      return waiter.result;
-    }
-    if (waiter.result.isDone()) {
-      waiter.deadline.cancel(false); // woken before its deadline was set
-    }
-    store
-        .get(key(name))
-        .whenComplete(
-            (value, error) -> {
-              if (error != null) {
-                waiter.result.completeExceptionally(error);
-              } else {
-                try {
-                  waiter.offer(translated(value));
-                } catch (RuntimeException e) {
-                  waiter.result.completeExceptionally(e);
-                }
-              }
-            });
-    return waiter.result;
+    return waits.await(name, position, timeout);
   }
 
   /**
@@ -396,130 +314,12 @@ public final class ConsumerCursors implements AutoCloseable {
    * instant before it is unregistered (which happens just after its caller hears back).
    */
   public int waiting() {
-    return (int)
-        waiters.values().stream().flatMap(Set::stream).filter(w -> !w.result.isDone()).count();
-  }
-
-  private boolean contains(Optional<Cursor> cursor, GlobalPosition position) {
-    return cursor.isPresent() && cursor.get().contains(translation.position().apply(position));
-  }
-
-  private synchronized boolean register(Waiter waiter) {
-    if (closed) {
-      return false;
-    }
-    waiters
-        .computeIfAbsent(waiter.name, n -> new CopyOnWriteArraySet<>())
-        .add(waiter); // under this lock, so unregister cannot drop the set in between
-    if (poll == null) {
-      long every = pollInterval.toNanos();
-      poll = scheduler.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.NANOSECONDS);
-    }
-    return true;
-  }
-
-  private synchronized void unregister(Waiter waiter) {
-    Set<Waiter> set = waiters.get(waiter.name);
-    if (set != null) {
-      set.remove(waiter);
-      if (set.isEmpty()) {
-        waiters.remove(waiter.name);
-      }
-    }
-    if (waiter.deadline != null) {
-      waiter.deadline.cancel(false);
-    }
-    if (waiters.isEmpty() && poll != null) {
-      poll.cancel(false);
-      poll = null;
-    }
+    return waits.waiting();
   }
 
   /** Offers the consumer's current cursor (translated) to its waiters on this node. */
   private void wake(String name, Optional<Cursor> cursor) {
-    Set<Waiter> set = waiters.get(name);
-    if (set != null) {
-      set.forEach(w -> w.offer(cursor));
-    }
-  }
-
-  /** Reads the cursor of every awaited consumer once; one poll at a time. */
-  private void poll() {
-    synchronized (this) {
-      if (polling) {
-        return;
-      }
-      polling = true;
-    }
-    List<CompletableFuture<?>> reads = new ArrayList<>();
-    try {
-      for (String name : waiters.keySet()) {
-        reads.add(store.get(key(name)).thenAccept(value -> wake(name, translated(value))));
-      }
-    } catch (RuntimeException e) {
-      reads.add(CompletableFuture.failedFuture(e));
-    }
-    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .whenComplete(
-            (x, e) -> {
-              if (e != null) {
-                LOG.debug("polling consumer cursors failed; trying again: {}", e.toString());
-              }
-              synchronized (this) {
-                polling = false;
-              }
-            });
-  }
-
-  /** One wait: completed by the first cursor that contains the position, or by its deadline. */
-  private final class Waiter {
-    final String name;
-    final GlobalPosition position;
-    final CompletableFuture<WaitResult> result = new CompletableFuture<>();
-    volatile Optional<Cursor> seen; // null until the store answered once
-    volatile boolean expired;
-    volatile ScheduledFuture<?> deadline;
-
-    Waiter(String name, GlobalPosition position) {
-      this.name = name;
-      this.position = position;
-    }
-
-    void offer(Optional<Cursor> cursor) {
-      seen = cursor;
-      if (contains(cursor, position)) {
-        result.complete(new WaitResult(true, cursor));
-      } else if (expired) {
-        // The first read came back after the timeout, within the grace (see expire).
-        result.complete(new WaitResult(false, cursor));
-      }
-    }
-
-    void expire() {
-      // Set before reading seen, as offer sets seen before reading this: one of them completes.
-      expired = true;
-      Optional<Cursor> last = seen;
-      if (last != null) {
-        result.complete(new WaitResult(false, last));
-        return;
-      }
-      try {
-        deadline =
-            scheduler.schedule(this::giveUp, FIRST_READ_GRACE.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        giveUp();
-      }
-    }
-
-    private void giveUp() {
-      Optional<Cursor> last = seen;
-      if (last == null) {
-        result.completeExceptionally(
-            new TimeoutException("the store did not answer within the wait's timeout"));
-      } else {
-        result.complete(new WaitResult(false, last));
-      }
-    }
+    waits.wake(name, cursor);
   }
 
   // ------------------------------------------------------------------ compaction
@@ -587,14 +387,6 @@ public final class ConsumerCursors implements AutoCloseable {
   /** Stops polling and fails the waits in progress. Idempotent. */
   @Override
   public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    scheduler.shutdownNow();
-    IllegalStateException closing = new IllegalStateException("consumer cursors closed");
-    waiters.values().forEach(set -> set.forEach(w -> w.result.completeExceptionally(closing)));
+    waits.close();
   }
 }
