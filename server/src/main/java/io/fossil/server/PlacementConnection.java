@@ -1,0 +1,197 @@
+package io.fossil.server;
+
+import io.fossil.kv.KvStore;
+import io.fossil.placement.PlacementClient;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementReply;
+import io.fossil.placement.PlacementView;
+import io.fossil.placement.ratis.RatisPlacementClient;
+import io.fossil.placement.ratis.RatisPlacementPeer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * This node's way to the placement group: its Raft voter, if the node is one, and the client
+ * through which the rest of the node submits commands and follows placement. {@link #start()}
+ * starts the voter and then connects the client; a call before that throws {@link
+ * IllegalStateException}. Thread-safe. {@link #close()} closes the client, then the voter; it is
+ * idempotent.
+ */
+final class PlacementConnection implements PlacementClient {
+
+  /**
+   * How this node reaches the placement group.
+   *
+   * @param voters every placement voter, id → Raft address (host:port)
+   * @param raftDir where this node keeps its Raft log if it is a voter
+   * @param raftTick how often the voter runs placement's periodic work (lease expiry, moves)
+   * @param snapshotEvery Raft log entries between two snapshots of the voter
+   * @param requestTimeout how long one attempt of a placement call waits for its answer
+   * @param callTimeout how long a placement call keeps retrying; at least {@code requestTimeout}
+   */
+  record Config(
+      String nodeId,
+      Map<String, String> voters,
+      Path raftDir,
+      String group,
+      PlacementConfig placement,
+      Duration raftTick,
+      long snapshotEvery,
+      Duration requestTimeout,
+      Duration callTimeout) {
+
+    /** The voter ticks ten times per lease ... */
+    static final int RAFT_TICKS_PER_LEASE = 10;
+
+    /** ... but not more often than every 100 ms. */
+    static final Duration MIN_RAFT_TICK = Duration.ofMillis(100);
+
+    static final long SNAPSHOT_EVERY = 10_000;
+
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+
+    Config {
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(group, "group");
+      Objects.requireNonNull(placement, "placement");
+      voters = Map.copyOf(voters);
+      if (raftTick.isNegative() || raftTick.isZero()) {
+        throw new IllegalArgumentException("raftTick must be positive, was " + raftTick);
+      }
+      if (snapshotEvery < 1) {
+        throw new IllegalArgumentException("snapshotEvery must be at least 1");
+      }
+      if (requestTimeout.toMillis() < 10 || callTimeout.compareTo(requestTimeout) < 0) {
+        throw new IllegalArgumentException(
+            "need 10 ms <= requestTimeout <= callTimeout, got "
+                + requestTimeout
+                + " and "
+                + callTimeout);
+      }
+    }
+
+    /**
+     * The defaults for {@code node}. A placement call retries for a lease (at least a request
+     * timeout) and ends at most one request timeout and 0.4 s after that: a call that cannot be
+     * answered must not hold back the heartbeats behind it for long.
+     */
+    static Config of(Node.Config node) {
+      long leaseMillis = node.placement().leaseMillis();
+      Duration lease = Duration.ofMillis(leaseMillis);
+      return new Config(
+          node.nodeId(),
+          node.voters(),
+          node.raftDir(),
+          Node.GROUP,
+          node.placement(),
+          Duration.ofMillis(Math.max(MIN_RAFT_TICK.toMillis(), leaseMillis / RAFT_TICKS_PER_LEASE)),
+          SNAPSHOT_EVERY,
+          REQUEST_TIMEOUT,
+          lease.compareTo(REQUEST_TIMEOUT) > 0 ? lease : REQUEST_TIMEOUT);
+    }
+
+    boolean isVoter() {
+      return voters.containsKey(nodeId);
+    }
+  }
+
+  private final Config config;
+  private final KvStore store;
+  private volatile RatisPlacementPeer peer;
+  private volatile PlacementClient client;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  PlacementConnection(Config config, KvStore store) {
+    this.config = config;
+    this.store = store;
+  }
+
+  /** Starts the voter (if this node is one) and, once it runs, connects the client. */
+  CompletableFuture<Void> start() {
+    CompletableFuture<Void> voter = CompletableFuture.completedFuture(null);
+    if (config.isVoter()) {
+      peer =
+          new RatisPlacementPeer(
+              new RatisPlacementPeer.Config(
+                  config.nodeId(),
+                  config.voters(),
+                  config.raftDir(),
+                  config.group(),
+                  config.placement(),
+                  config.raftTick(),
+                  config.snapshotEvery()),
+              store,
+              Clock.systemUTC());
+      voter = peer.start();
+    }
+    return voter.thenRun(
+        () ->
+            client =
+                RatisPlacementClient.connect(
+                    config.group(),
+                    config.voters(),
+                    config.requestTimeout(),
+                    config.callTimeout()));
+  }
+
+  /** Whether this node's voter leads the placement group now. */
+  boolean isLeader() {
+    RatisPlacementPeer p = peer;
+    return p != null && p.isLeader();
+  }
+
+  /**
+   * On the placement leader, how long the least recently heard follower has been silent; empty
+   * elsewhere.
+   */
+  OptionalLong longestFollowerSilenceMillis() {
+    RatisPlacementPeer p = peer;
+    return p == null ? OptionalLong.empty() : p.longestFollowerSilenceMillis();
+  }
+
+  @Override
+  public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
+    return client().submit(command);
+  }
+
+  @Override
+  public CompletableFuture<PlacementView> view() {
+    return client().view();
+  }
+
+  @Override
+  public CompletableFuture<PlacementView> awaitChange(long afterVersion, Duration maxWait) {
+    return client().awaitChange(afterVersion, maxWait);
+  }
+
+  private PlacementClient client() {
+    PlacementClient c = client;
+    if (c == null) {
+      throw new IllegalStateException("not connected to the placement group yet");
+    }
+    return c;
+  }
+
+  /** Closes the client, then the voter. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    PlacementClient c = client;
+    if (c != null) {
+      c.close();
+    }
+    RatisPlacementPeer p = peer;
+    if (p != null) {
+      p.close();
+    }
+  }
+}
