@@ -124,7 +124,7 @@ final class AdminApi {
                 }
                 throw new Problem(
                         ProblemType.PLACEMENT_UNAVAILABLE,
-                        "the compaction pass did not finish: " + Failures.unwrap(error))
+                        "the compaction pass did not finish: " + cause)
                     .retryAfter(1);
               }
               return Answer.json(
