@@ -37,7 +37,8 @@ import java.util.function.UnaryOperator;
  * {@link CompactionTimer}.
  *
  * <p>Thread-safe. Its futures complete on placement client threads or on the timer's threads, so
- * callers must not block in their callbacks.
+ * callers must not block in their callbacks. {@link CompactionDriver} runs it; outside this package
+ * only its {@link Options} and {@link Report} are used.
  */
 public final class Compactor {
 
@@ -114,7 +115,7 @@ public final class Compactor {
    *     how many changed
    * @param timer the clock that measures the busy spells and runs the pauses
    */
-  public Compactor(
+  Compactor(
       Options options,
       Supplier<PlacementView> view,
       Function<PlacementCommand, CompletableFuture<PlacementReply>> submit,
@@ -130,17 +131,17 @@ public final class Compactor {
   }
 
   /** Runs compacted since this node started. */
-  public long runsCompacted() {
+  long runsCompacted() {
     return runsCompacted.get();
   }
 
   /** Segments retired by this node's passes. */
-  public long segmentsRetired() {
+  long segmentsRetired() {
     return segmentsRetired.get();
   }
 
   /** Stored consumer cursors rewritten by this node's passes. */
-  public long cursorsRewritten() {
+  long cursorsRewritten() {
     return cursorsRewritten.get();
   }
 
@@ -149,7 +150,7 @@ public final class Compactor {
    * Completes exceptionally with {@link CompactionRunningException} if a pass is already running
    * here, or with the failure of a placement call or of the cursor rewrite.
    */
-  public CompletableFuture<Report> runOnce() {
+  CompletableFuture<Report> runOnce() {
     if (!running.compareAndSet(false, true)) {
       return CompletableFuture.failedFuture(new CompactionRunningException());
     }

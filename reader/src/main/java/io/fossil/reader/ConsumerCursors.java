@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -36,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * (issue 9). Two hooks keep them working: a {@link Translation} given at construction maps old
  * positions and cursors to current ones wherever this class reads or compares them (a cursor is
  * translated when read, when compared and before it is stored, a waited-for position at every
- * check), and {@link #rewriteAll} rewrites the stored cursors eagerly so the translation can
- * eventually be dropped.
+ * check), and compaction rewrites the stored cursors eagerly ({@link #forEachStoredPage}, {@link
+ * #replaceStored}) so the translation can eventually be dropped.
  *
  * <p>Thread-safe; futures complete on store threads or on this instance's one scheduler thread, so
  * callers must not block in their callbacks. Bad arguments (a name {@link #checkName} refuses)
@@ -53,9 +52,6 @@ public final class ConsumerCursors implements AutoCloseable {
 
   /** How often a wait polls the store for cursors written through other nodes. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
-
-  /** Stored cursors read per page by {@link #rewriteAll}; its rewrites of a page run together. */
-  static final int REWRITE_PAGE = 100;
 
   /**
    * How long a wait whose timeout has passed still waits for its first read of the store: a short
@@ -322,65 +318,67 @@ public final class ConsumerCursors implements AutoCloseable {
     waits.wake(name, cursor);
   }
 
-  // ------------------------------------------------------------------ compaction
+  // ------------------------------------------------------------------ compaction's rewrite
 
   /**
-   * Rewrites every stored cursor for which {@code translate} returns a cursor different from the
-   * stored one (given untranslated, as stored), reading {@value #REWRITE_PAGE} cursors per page.
-   * Each rewrite is one write on the condition that the stored bytes are still those read: a cursor
-   * changed in the meantime (a client's put wins) is left alone, and so is one whose write outcome
-   * stays unknown. Completes with the number of cursors rewritten, or exceptionally with the first
-   * store failure. {@code translate} runs on store threads and must not block.
+   * Reads every stored cursor, untranslated, {@code pageSize} at a time in consumer-name order,
+   * hands each page to {@code visit} and reads the next once the future {@code visit} returned has
+   * completed. A stored cursor that cannot be decoded is logged and left out. Completes when every
+   * page was visited, or exceptionally with the first store or visit failure. {@code visit} runs on
+   * store threads and must not block.
    */
-  public CompletableFuture<Integer> rewriteAll(Function<Cursor, Optional<Cursor>> translate) {
-    AtomicInteger rewritten = new AtomicInteger();
-    return rewritePages(range(), translate, rewritten).thenApply(x -> rewritten.get());
+  public CompletableFuture<Void> forEachStoredPage(
+      int pageSize, Function<List<StoredCursor>, CompletableFuture<?>> visit) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("pageSize must be positive, was " + pageSize);
+    }
+    return storedPages(range(), pageSize, visit);
   }
 
-  private CompletableFuture<Void> rewritePages(
-      KeyRange range, Function<Cursor, Optional<Cursor>> translate, AtomicInteger rewritten) {
+  private CompletableFuture<Void> storedPages(
+      KeyRange range, int pageSize, Function<List<StoredCursor>, CompletableFuture<?>> visit) {
     return store
-        .scan(range, REWRITE_PAGE, false)
+        .scan(range, pageSize, false)
         .thenCompose(
             page -> {
-              List<CompletableFuture<?>> writes = new ArrayList<>();
+              List<StoredCursor> stored = new ArrayList<>();
               for (KeyValue kv : page.entries()) {
-                writes.add(rewrite(kv, translate, rewritten));
+                String name = (String) TupleKey.decode(kv.key()).get(1);
+                try {
+                  stored.add(new StoredCursor(name, decode(kv.value()), kv));
+                } catch (RuntimeException e) {
+                  LOG.warn(
+                      "the stored cursor of consumer '{}' is unreadable; left as it is", name, e);
+                }
               }
-              CompletableFuture<Void> done =
-                  CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+              CompletableFuture<?> done = visit.apply(stored);
               return page.rest().isEmpty()
-                  ? done
-                  : done.thenCompose(x -> rewritePages(page.rest().get(), translate, rewritten));
+                  ? done.thenApply(x -> (Void) null)
+                  : done.thenCompose(x -> storedPages(page.rest().get(), pageSize, visit));
             });
   }
 
-  private CompletableFuture<Void> rewrite(
-      KeyValue kv, Function<Cursor, Optional<Cursor>> translate, AtomicInteger rewritten) {
-    String name = (String) TupleKey.decode(kv.key()).get(1);
-    Cursor old;
-    try {
-      old = decode(kv.value());
-    } catch (RuntimeException e) {
-      LOG.warn("the stored cursor of consumer '{}' is unreadable; left as it is", name, e);
-      return CompletableFuture.completedFuture(null);
-    }
-    Optional<Cursor> next = translate.apply(old);
-    if (next.isEmpty() || next.get().equals(old)) {
-      return CompletableFuture.completedFuture(null);
-    }
-    byte[] value = encode(next.get());
+  /**
+   * Replaces a stored cursor with {@code next}, as is (untranslated), in one write on the condition
+   * that the stored bytes are still those {@code stored} was read from: a cursor changed in the
+   * meantime (a client's put wins) is left alone and the outcome is {@link
+   * WriteOutcome.PreconditionFailed}. Once committed, waits on this node see the new cursor at
+   * once. Completes with the store's outcome; {@link WriteOutcome.Unknown} is not settled here.
+   */
+  public CompletableFuture<WriteOutcome> replaceStored(StoredCursor stored, Cursor next) {
+    KeyValue kv = stored.entry();
     return store
         .write(
-            WriteBatch.builder().requireEquals(kv.key(), kv.value()).put(kv.key(), value).build())
-        .thenAccept(
+            WriteBatch.builder()
+                .requireEquals(kv.key(), kv.value())
+                .put(kv.key(), encode(next))
+                .build())
+        .thenApply(
             outcome -> {
               if (outcome instanceof WriteOutcome.Committed) {
-                rewritten.incrementAndGet();
-                wake(name, next.map(translation.cursor()));
-              } else if (outcome instanceof WriteOutcome.Unknown) {
-                LOG.info("rewriting the cursor of consumer '{}' has an unknown outcome", name);
+                wake(stored.consumer(), Optional.of(next).map(translation.cursor()));
               }
+              return outcome;
             });
   }
 

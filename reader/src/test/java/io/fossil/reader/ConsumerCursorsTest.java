@@ -28,7 +28,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Stored consumer cursors on {@code mem:}: writes, compare-and-set, waits, translation, rewrites.
+ * Stored consumer cursors on {@code mem:}: writes, compare-and-set, waits, translation
+ * (compaction's rewrite of them is tested in the compaction module).
  */
 class ConsumerCursorsTest {
 
@@ -256,44 +257,6 @@ class ConsumerCursorsTest {
       assertThat(done(after.await("view", new GlobalPosition(OLD, 13), Duration.ZERO)).reached())
           .isFalse();
     }
-  }
-
-  @Test
-  void rewriteAllRewritesOnlyWhatTheTranslatorChangesAndYieldsToAConcurrentPut() throws Exception {
-    int consumers = 2 * ConsumerCursors.REWRITE_PAGE + 50; // several pages
-    for (int i = 0; i < consumers; i++) {
-      SegmentId segment = i % 2 == 0 ? OLD : NEW;
-      done(cursors.put(String.format("view-%03d", i), at(segment, i)));
-    }
-    String racing = "view-010";
-    Cursor clientWrote = at(NEW, 5_000);
-    int[] calls = {0};
-
-    int rewritten =
-        done(
-            cursors.rewriteAll(
-                c -> {
-                  calls[0]++;
-                  if (c.equals(at(OLD, 10))) {
-                    // A client stores a new cursor after the scan read the old one.
-                    cursors.put(racing, clientWrote).join();
-                  }
-                  Cursor next = compacted(c);
-                  return next.equals(c) ? Optional.empty() : Optional.of(next);
-                }));
-
-    assertThat(calls[0]).isEqualTo(consumers);
-    int old = (consumers + 1) / 2;
-    assertThat(rewritten).isEqualTo(old - 1);
-    for (int i = 0; i < consumers; i++) {
-      String name = String.format("view-%03d", i);
-      Cursor expected =
-          name.equals(racing) ? clientWrote : i % 2 == 0 ? at(NEW, i + 100) : at(NEW, i);
-      assertThat(done(cursors.get(name))).as(name).contains(expected);
-    }
-    // A translator that returns the same cursor, or nothing, writes nothing.
-    assertThat(done(cursors.rewriteAll(Optional::of))).isZero();
-    assertThat(done(cursors.rewriteAll(c -> Optional.empty()))).isZero();
   }
 
   @Test

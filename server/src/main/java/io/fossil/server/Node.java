@@ -1,5 +1,7 @@
 package io.fossil.server;
 
+import io.fossil.compaction.CompactionDriver;
+import io.fossil.compaction.CompactionTimer;
 import io.fossil.compaction.Compactor;
 import io.fossil.kv.KvStore;
 import io.fossil.owner.AppendLimits;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * them. The parts: {@link PlacementConnection} (the voter and the placement client), {@link
  * Membership} (registration, heartbeats, leases, readiness, leaving), {@link SegmentOwnership}
  * (appenders per view, seal reports), {@link PlacementFollower} (the long poll that brings views),
- * {@link NodeMetrics} and {@link NodeCompaction}.
+ * {@link NodeMetrics} and compaction's {@link CompactionDriver}.
  *
  * <p>The node follows placement by long poll. On every new view it first starts appenders for the
  * segments it was given (each seals its ancestors in the store before it writes, then the node
@@ -117,7 +119,7 @@ public final class Node implements NodeServices, AutoCloseable {
   private final LiveHeads liveHeads;
   private final ConsumerCursors consumers;
   private final AppendLimits limits;
-  private final NodeCompaction compaction;
+  private final CompactionDriver compaction;
   private HttpApi http;
   private int httpPort;
   private volatile boolean closed;
@@ -192,25 +194,42 @@ public final class Node implements NodeServices, AutoCloseable {
   }
 
   // ------------------------------------------------------------------ compaction
-  // Everything of compaction the node wires, in one block: the compaction module replaces it.
+  // The compaction module's driver (ADR 0021): the schedule and its throttle run on the node's
+  // timer.
 
-  private NodeCompaction compaction() {
-    return new NodeCompaction(
+  private CompactionDriver compaction() {
+    return new CompactionDriver(
         config.nodeId(),
         config.compaction(),
-        this::view,
-        placement,
-        this::awaitApplied,
+        new CompactionDriver.Placement() {
+          @Override
+          public PlacementView view() {
+            return Node.this.view();
+          }
+
+          @Override
+          public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
+            return placement.submit(command);
+          }
+
+          @Override
+          public CompletableFuture<PlacementView> awaitVersion(long version) {
+            return awaitApplied(version);
+          }
+
+          @Override
+          public boolean leads() {
+            return !closed && placement.isLeader();
+          }
+        },
         consumers,
-        metrics.registry(),
-        placement::isLeader,
-        () -> closed,
-        timer);
+        CompactionTimer.system(timer),
+        metrics.registry());
   }
 
   @Override
   public CompletableFuture<Compactor.Report> compact() {
-    return compaction.runOnce();
+    return compaction.runNow();
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -231,7 +250,7 @@ public final class Node implements NodeServices, AutoCloseable {
               httpPort = port;
               long every = membership.heartbeatInterval().toMillis();
               timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
-              compaction.schedule();
+              compaction.start();
               follower.start();
               LOG.info(
                   "node {} (incarnation {}) serves HTTP on {}:{}",
@@ -291,6 +310,7 @@ public final class Node implements NodeServices, AutoCloseable {
     }
     ownership.close();
     liveHeads.close();
+    compaction.close();
     consumers.close();
     timer.shutdownNow();
     placement.close();
