@@ -3,7 +3,6 @@ package io.fossil.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fossil.placement.PlacementClient;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
@@ -21,7 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -250,40 +248,5 @@ class MembershipTest {
         List.of(),
         List.of(),
         Segment.FINAL_UNKNOWN);
-  }
-
-  /** A placement group that answers as the test says and remembers what it was sent. */
-  private static final class ScriptedPlacement implements PlacementClient {
-
-    final List<PlacementCommand> commands = new CopyOnWriteArrayList<>();
-    volatile Function<PlacementCommand, CompletableFuture<PlacementReply>> answer =
-        ScriptedPlacement::leased;
-
-    static CompletableFuture<PlacementReply> leased(PlacementCommand command) {
-      return CompletableFuture.completedFuture(new PlacementReply.Leased(2, 0));
-    }
-
-    long sent(Class<? extends PlacementCommand> type) {
-      return commands.stream().filter(type::isInstance).count();
-    }
-
-    @Override
-    public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
-      commands.add(command);
-      return answer.apply(command);
-    }
-
-    @Override
-    public CompletableFuture<PlacementView> view() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<PlacementView> awaitChange(long afterVersion, Duration maxWait) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
   }
 }
