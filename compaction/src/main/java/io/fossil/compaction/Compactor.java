@@ -156,7 +156,10 @@ public final class Compactor {
     }
     long started = timer.nanoTime();
     Pass pass = new Pass();
-    return pass.next(view.get())
+    // Planning the first step runs inside the future, so that a view or a plan that throws fails
+    // this pass and still lets the next one run (whenComplete below resets the flag).
+    return CompletableFuture.completedFuture(null)
+        .thenCompose(x -> pass.next(view.get()))
         .thenCompose(
             v ->
                 (v.history().retiredCount() == 0

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,6 +106,28 @@ class CompactorTest {
   }
 
   @Test
+  void aPassWhosePlanningThrowsFailsAndDoesNotBlockTheNextPass() throws Exception {
+    sealedHistory(3);
+    AtomicBoolean broken = new AtomicBoolean(true);
+    Compactor compactor =
+        compactor(
+            new Compactor.Options(Duration.ZERO, Duration.ofDays(1), 64, 5, 1),
+            () -> {
+              if (broken.get()) {
+                throw new IllegalStateException("no view yet");
+              }
+              return view();
+            });
+
+    assertThatThrownBy(() -> compactor.runOnce().join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasRootCauseMessage("no view yet");
+    broken.set(false);
+    assertThat(drive(compactor.runOnce()).segmentsRetired()).isEqualTo(2);
+  }
+
+  @Test
   void theShareMustBeAFractionOfTheTime() {
     for (double share : new double[] {0, -0.5, 1.01, Double.NaN}) {
       assertThatThrownBy(() -> new Compactor.Options(Duration.ZERO, Duration.ZERO, 1, 2, share))
@@ -141,9 +165,13 @@ class CompactorTest {
   }
 
   private Compactor compactor(Compactor.Options options) {
+    return compactor(options, this::view);
+  }
+
+  private Compactor compactor(Compactor.Options options, Supplier<PlacementView> views) {
     return new Compactor(
         options,
-        this::view,
+        views,
         command -> {
           sentAt.add(timer.nanoTime());
           PlacementReply reply = execute(command);
