@@ -6,6 +6,8 @@ import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.kv.rocksdb.CommitterStats;
 import io.fossil.kv.rocksdb.RocksDbKvStore;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.StreamIndex;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -268,28 +270,31 @@ final class StorageBench implements Callable<Integer> {
       return b.build();
     }
 
-    /** The keys and preconditions of DESIGN.md's storage layout, one segment per writer. */
+    /**
+     * The keys and preconditions of the storage format ({@link Keyspace}), one segment per writer.
+     * Event values are the raw payload, not an encoded record: this measures the store.
+     */
     private WriteBatch appendBatch(int events, IntSupplier streams) {
-      String segment = run + "." + id;
+      long segment = (run << 20) | id;
       WriteBatch.Builder b = WriteBatch.builder();
-      b.requireAbsent(TupleKey.of("seg", segment, "seal"));
+      b.requireAbsent(Keyspace.sealKey(segment));
       Set<Integer> inBatch = new HashSet<>();
       for (int i = 0; i < events; i++) {
         int s = streams.getAsInt();
         String stream = "bench" + run + "-" + id + "-" + s;
         long position = ++heads[s];
         long c = counter++;
-        byte[] indexKey = TupleKey.of("str", stream, position);
-        byte[] idKey = TupleKey.of("id", stream, "evt-" + segment + "-" + c);
+        byte[] indexKey = Keyspace.indexKey(stream, position);
+        byte[] idKey = Keyspace.idKey(stream, "evt-" + run + "." + id + "-" + c);
         b.requireAbsent(indexKey).requireAbsent(idKey);
         // Only a stream's first event in the batch needs its predecessor already stored.
         boolean firstInBatch = inBatch.add(s);
         if (position > 0 && firstInBatch) {
-          b.requirePresent(TupleKey.of("str", stream, position - 1));
+          b.requirePresent(Keyspace.indexKey(stream, position - 1));
         }
-        b.put(TupleKey.of("seg", segment, "e", c), payload);
-        b.put(indexKey, TupleKey.of(segment, c));
-        b.put(idKey, TupleKey.of(position, 0x5eedL));
+        b.put(Keyspace.eventKey(segment, c), payload);
+        b.put(indexKey, StreamIndex.indexValue(segment, c));
+        b.put(idKey, StreamIndex.idValue(position, 0x5eedL));
       }
       return b.build();
     }

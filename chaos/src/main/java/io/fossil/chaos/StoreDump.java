@@ -4,10 +4,10 @@ import io.fossil.kv.KeyRange;
 import io.fossil.kv.KeyValue;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.ScanPage;
-import io.fossil.kv.TupleKey;
-import io.fossil.owner.EventLayout;
-import io.fossil.owner.StoredEvent;
-import java.util.List;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
+import io.fossil.storage.StoredEvent;
 import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -33,24 +33,23 @@ public record StoreDump(SortedMap<Long, Segment> segments) {
   /** Reads the whole event space of {@code store}, page by page. */
   public static StoreDump read(KvStore store) throws Exception {
     SortedMap<Long, Segment> segments = new TreeMap<>();
-    KeyRange all = TupleKey.builder().string("seg").range();
+    KeyRange all = Keyspace.segmentsRange();
     KeyRange rest = all;
     while (rest != null) {
       ScanPage page = store.scan(rest, 1_000, false).get(60, TimeUnit.SECONDS);
       for (KeyValue kv : page.entries()) {
-        List<Object> key = TupleKey.decode(kv.key());
-        long seq = (Long) key.get(1);
+        long seq = Keyspace.segmentOf(kv.key());
         Segment s =
             segments.computeIfAbsent(
                 seq, q -> new Segment(q, new TreeMap<>(), false, OptionalLong.empty()));
-        String kind = (String) key.get(2);
-        if (kind.equals("e")) {
-          StoredEvent e = EventLayout.decodeRecord(kv.value());
-          long counter = (Long) key.get(3);
+        Keyspace.Kind kind = Keyspace.kindOf(kv.key()).orElse(null);
+        if (kind == Keyspace.Kind.EVENT) {
+          StoredEvent e = EventRecord.decode(kv.value());
+          long counter = Keyspace.counterOfEventKey(kv.key());
           s.events().put(counter, new Seen(e.stream(), e.position(), e.id(), seq, counter));
-        } else if (kind.equals("seal")) {
+        } else if (kind == Keyspace.Kind.SEAL) {
           segments.put(
-              seq, new Segment(seq, s.events(), true, EventLayout.finalCounter(kv.value())));
+              seq, new Segment(seq, s.events(), true, SegmentRecords.finalCounter(kv.value())));
         }
       }
       rest = page.rest().orElse(null);

@@ -12,8 +12,8 @@ import java.util.List;
  * 0x00}; a {@code 0x00} inside them is written {@code 0x00 0xFF}. Integers are eight big-endian
  * bytes with the sign bit flipped. Hence: comparing two encoded keys byte by byte (unsigned)
  * compares their tuples element by element; no encoded tuple is a prefix of another unless the
- * first tuple is a prefix of the second; and {@link Builder#range()} of the tuple ("str", "foo")
- * holds every key that extends it, but no key of ("str", "foo/bar") or ("str", "foo2").
+ * first tuple is a prefix of the second; and {@link Builder#range()} of the tuple ("index", "foo")
+ * holds every key that extends it, but no key of ("index", "foo/bar") or ("index", "foo2").
  *
  * <p>Thread-safe (stateless); builders are not.
  */

@@ -10,12 +10,12 @@ class KeysTest {
 
   @Test
   void aHashDependsOnTheBytesInItsRangeOnly() {
-    byte[] key = TupleKey.of("str", "orders-1", 7L);
+    byte[] key = TupleKey.of("index", "orders-1", 7L);
     byte[] framed = Keys.concat(Keys.concat(new byte[] {9, 9}, key), new byte[] {8});
     assertThat(Keys.hash(framed, 2, 2 + key.length)).isEqualTo(Keys.hash(key, 0, key.length));
     assertThat(Keys.hash(key, 0, key.length - 8))
         .as("the position is outside the range")
-        .isEqualTo(Keys.hash(TupleKey.of("str", "orders-1", 8L), 0, key.length - 8));
+        .isEqualTo(Keys.hash(TupleKey.of("index", "orders-1", 8L), 0, key.length - 8));
   }
 
   @Test

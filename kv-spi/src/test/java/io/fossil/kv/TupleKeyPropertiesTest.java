@@ -13,8 +13,8 @@ class TupleKeyPropertiesTest {
 
   @Property(tries = 2000)
   void streamRangeNeverContainsAnotherStream(@ForAll String a, @ForAll String b) {
-    byte[] eventOfB = TupleKey.of("str", b, 7L);
-    KeyRange rangeOfA = TupleKey.builder().string("str").string(a).range();
+    byte[] eventOfB = TupleKey.of("index", b, 7L);
+    KeyRange rangeOfA = TupleKey.builder().string("index").string(a).range();
     assertThat(rangeOfA.contains(eventOfB)).isEqualTo(a.equals(b));
   }
 
@@ -23,11 +23,11 @@ class TupleKeyPropertiesTest {
     if (suffix.isEmpty()) {
       return;
     }
-    KeyRange range = TupleKey.builder().string("str").string(name).range();
-    assertThat(range.contains(TupleKey.of("str", name + "/" + suffix, 0L))).isFalse();
-    assertThat(range.contains(TupleKey.of("str", name + suffix, 0L))).isFalse();
-    assertThat(range.contains(TupleKey.of("str", name, 0L))).isTrue();
-    assertThat(range.contains(TupleKey.of("str", name, Long.MAX_VALUE))).isTrue();
+    KeyRange range = TupleKey.builder().string("index").string(name).range();
+    assertThat(range.contains(TupleKey.of("index", name + "/" + suffix, 0L))).isFalse();
+    assertThat(range.contains(TupleKey.of("index", name + suffix, 0L))).isFalse();
+    assertThat(range.contains(TupleKey.of("index", name, 0L))).isTrue();
+    assertThat(range.contains(TupleKey.of("index", name, Long.MAX_VALUE))).isTrue();
   }
 
   @Property(tries = 2000)

@@ -3,11 +3,12 @@ package io.fossil.reader;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.KeyValue;
 import io.fossil.kv.KvStore;
-import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
+import io.fossil.storage.CursorRecord;
+import io.fossil.storage.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,9 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cursors that consumers (read models) keep in the store, by name, so that clients can wait for a
- * consumer to pass a position they wrote (read-your-writes). One key per consumer, {@code ("cur",
- * name) → (1, token)}, written by one conditional batch per change; any node reads what any other
- * node wrote.
+ * consumer to pass a position they wrote (read-your-writes). One key per consumer ({@link
+ * Keyspace#cursorKey}, holding a {@link CursorRecord}), written by one conditional batch per
+ * change; any node reads what any other node wrote.
  *
  * <p><b>Waiting.</b> {@link #await} completes as soon as the consumer's cursor {@linkplain
  * Cursor#contains contains} the position: at once when a {@link #put} on this node stores such a
@@ -61,9 +62,6 @@ public final class ConsumerCursors implements AutoCloseable {
 
   /** Compare-and-set rounds lost to a concurrent rewrite before giving up with a conflict. */
   private static final int CAS_ATTEMPTS = 4;
-
-  private static final String PREFIX = "cur";
-  private static final long VALUE_FORMAT = 1;
 
   /**
    * How positions and cursors written before a compaction map to current ones. Both functions are
@@ -138,27 +136,23 @@ public final class ConsumerCursors implements AutoCloseable {
     ConsumerNames.check(name);
   }
 
-  /** The key of a consumer's cursor: {@code ("cur", name)}. */
+  /** The key of a consumer's cursor ({@link Keyspace#cursorKey}). */
   public static byte[] key(String name) {
-    return TupleKey.of(PREFIX, name);
+    return Keyspace.cursorKey(name);
   }
 
   /** Every stored consumer cursor. */
   public static KeyRange range() {
-    return TupleKey.builder().string(PREFIX).range();
+    return Keyspace.cursorRange();
   }
 
   private static byte[] encode(Cursor cursor) {
-    return TupleKey.of(VALUE_FORMAT, cursor.encode());
+    return CursorRecord.encode(cursor);
   }
 
   /** The stored cursor, as written (untranslated). */
   private static Cursor decode(byte[] value) {
-    List<Object> fields = TupleKey.decode(value);
-    if (fields.size() != 2 || !Long.valueOf(VALUE_FORMAT).equals(fields.get(0))) {
-      throw new IllegalStateException("a stored consumer cursor has an unknown format");
-    }
-    return Cursor.decode((String) fields.get(1));
+    return CursorRecord.decode(value);
   }
 
   private Optional<Cursor> translated(Optional<byte[]> value) {
@@ -343,7 +337,7 @@ public final class ConsumerCursors implements AutoCloseable {
             page -> {
               List<StoredCursor> stored = new ArrayList<>();
               for (KeyValue kv : page.entries()) {
-                String name = (String) TupleKey.decode(kv.key()).get(1);
+                String name = Keyspace.consumerOfCursorKey(kv.key());
                 try {
                   stored.add(new StoredCursor(name, decode(kv.value()), kv));
                 } catch (RuntimeException e) {

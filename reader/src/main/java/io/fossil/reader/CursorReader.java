@@ -1,13 +1,13 @@
 package io.fossil.reader;
 
 import io.fossil.kv.KvStore;
-import io.fossil.owner.StoredEvent;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
 import io.fossil.position.InvalidCursorException;
 import io.fossil.position.SegmentId;
+import io.fossil.storage.StoredEvent;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

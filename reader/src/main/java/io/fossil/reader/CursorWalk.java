@@ -3,11 +3,13 @@ package io.fossil.reader;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.KeyValue;
 import io.fossil.kv.KvStore;
-import io.fossil.owner.EventLayout;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.Cursor;
 import io.fossil.position.GlobalPosition;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,12 +118,14 @@ final class CursorWalk {
     if (!s.isOpen() && !frontier.finalRead(seq)) {
       // Read the seal before the events: everything up to a final counter is committed.
       return store
-          .get(EventLayout.sealKey(seq))
+          .get(Keyspace.sealKey(seq))
           .thenApply(
               seal -> {
                 frontier.recordFinal(
                     seq,
-                    seal.isPresent() ? EventLayout.finalCounter(seal.get()) : OptionalLong.empty());
+                    seal.isPresent()
+                        ? SegmentRecords.finalCounter(seal.get())
+                        : OptionalLong.empty());
                 return true;
               });
     }
@@ -185,8 +189,8 @@ final class CursorWalk {
       return store
           .scan(
               KeyRange.of(
-                  EventLayout.eventKey(stored, next - part.offset()),
-                  EventLayout.eventKey(stored, part.finalCounter() + 1)),
+                  Keyspace.eventKey(stored, next - part.offset()),
+                  Keyspace.eventKey(stored, part.finalCounter() + 1)),
               chunk,
               false)
           .thenApply(
@@ -198,11 +202,11 @@ final class CursorWalk {
                       page.rest().isPresent() || later && !page.entries().isEmpty()));
     }
     OptionalLong end = frontier.end(seq);
-    byte[] startKey = EventLayout.eventKey(seq, next);
+    byte[] startKey = Keyspace.eventKey(seq, next);
     KeyRange range =
         end.isPresent()
-            ? KeyRange.of(startKey, EventLayout.eventKey(seq, end.getAsLong() + 1))
-            : KeyRange.of(startKey, EventLayout.eventRange(seq).end());
+            ? KeyRange.of(startKey, Keyspace.eventKey(seq, end.getAsLong() + 1))
+            : KeyRange.of(startKey, Keyspace.eventRange(seq).end());
     return store
         .scan(range, chunk, false)
         .thenApply(page -> new Chunk(page.entries(), 0, page.rest().isPresent()));
@@ -279,11 +283,11 @@ final class CursorWalk {
       return CompletableFuture.completedFuture(true); // the next step finishes it
     }
     return store
-        .scan(EventLayout.eventRange(seq), 1, true)
+        .scan(Keyspace.eventRange(seq), 1, true)
         .thenApply(
             page -> {
               if (!page.entries().isEmpty()) {
-                long head = EventLayout.counterOfEventKey(page.entries().get(0).key());
+                long head = Keyspace.counterOfEventKey(page.entries().get(0).key());
                 frontier.advance(s.id(), Math.max(at.counter(), head));
               }
               queue.poll();
@@ -295,13 +299,13 @@ final class CursorWalk {
   private Scan deliver(Segment s, Chunk page) {
     long seq = s.id().seq();
     for (KeyValue kv : page.entries()) {
-      long counter = page.offset() + EventLayout.counterOfEventKey(kv.key());
+      long counter = page.offset() + Keyspace.counterOfEventKey(kv.key());
       scanned++;
       frontier.advance(s.id(), counter);
-      if (selection.isAll() || selection.matches(EventLayout.streamOf(kv.value()))) {
+      if (selection.isAll() || selection.matches(EventRecord.streamOf(kv.value()))) {
         events.add(
             new CursorReader.CursorEvent(
-                EventLayout.decodeRecord(kv.value()),
+                EventRecord.decode(kv.value()),
                 new GlobalPosition(s.id(), counter),
                 cursorPerEvent ? frontier.snapshot() : null));
         if (events.size() >= limit) {

@@ -1,10 +1,10 @@
 package io.fossil.reader;
 
 import io.fossil.kv.KvStore;
-import io.fossil.owner.EventLayout;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.SegmentId;
+import io.fossil.storage.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -159,13 +159,13 @@ public final class LiveHeads implements AutoCloseable {
       }
       reads.add(
           store
-              .scan(EventLayout.eventRange(id.seq()), 1, true)
+              .scan(Keyspace.eventRange(id.seq()), 1, true)
               .thenAccept(
                   page -> {
                     long head =
                         page.entries().isEmpty()
                             ? -1
-                            : EventLayout.counterOfEventKey(page.entries().get(0).key());
+                            : Keyspace.counterOfEventKey(page.entries().get(0).key());
                     Long before = heads.put(id.seq(), head);
                     if (before == null || before != head) {
                       notify(id);

@@ -4,9 +4,10 @@ import io.fossil.kv.KeyRange;
 import io.fossil.kv.KeyValue;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.TupleKey;
-import io.fossil.owner.EventLayout;
-import io.fossil.owner.StoredEvent;
-import io.fossil.owner.StreamIndex;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.StoredEvent;
+import io.fossil.storage.StreamIndex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,13 +50,13 @@ public final class StreamReader {
     if (from < 0) {
       throw new IllegalArgumentException("from must not be negative");
     }
-    KeyRange all = EventLayout.indexRange(stream);
+    KeyRange all = Keyspace.indexRange(stream);
     KeyRange range =
         forward
-            ? KeyRange.of(EventLayout.indexKey(stream, from), all.end())
+            ? KeyRange.of(Keyspace.indexKey(stream, from), all.end())
             : from == Long.MAX_VALUE
                 ? all
-                : KeyRange.of(all.start(), EventLayout.indexKey(stream, from + 1));
+                : KeyRange.of(all.start(), Keyspace.indexKey(stream, from + 1));
     CompletableFuture<Long> head = StreamIndex.lastPosition(store, stream);
     return collect(range, limit, !forward, new ArrayList<>())
         .thenCompose(this::events)
@@ -81,15 +82,15 @@ public final class StreamReader {
   private CompletableFuture<List<ReadEvent>> events(List<KeyValue> index) {
     List<CompletableFuture<ReadEvent>> reads = new ArrayList<>(index.size());
     for (KeyValue entry : index) {
-      long[] ref = EventLayout.decodeIndexValue(entry.value());
-      byte[] key = EventLayout.eventKey(ref[0], ref[1]);
+      long[] ref = StreamIndex.decodeIndexValue(entry.value());
+      byte[] key = Keyspace.eventKey(ref[0], ref[1]);
       reads.add(
           store
               .get(key)
               .thenApply(
                   value ->
                       new ReadEvent(
-                          EventLayout.decodeRecord(
+                          EventRecord.decode(
                               value.orElseThrow(
                                   () ->
                                       new IllegalStateException(

@@ -3,11 +3,9 @@ package io.fossil.reader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fossil.kv.KeyRange;
 import io.fossil.kv.KvLimitExceededException;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
-import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.kv.tck.ForwardingKvStore;
@@ -306,14 +304,5 @@ class ConsumerCursorsTest {
           .isInstanceOf(KvLimitExceededException.class);
       assertThat(done(limited.get("view"))).isEmpty();
     }
-  }
-
-  @Test
-  void theKeyIsOrderPreservingAndHoldsOnlyTheName() {
-    assertThat(TupleKey.decode(ConsumerCursors.key("view"))).containsExactly("cur", "view");
-    KeyRange all = ConsumerCursors.range();
-    assertThat(all.contains(ConsumerCursors.key("view"))).isTrue();
-    assertThat(all.contains(TupleKey.of("str", "view", 0L))).isFalse();
-    assertThat(all.contains(TupleKey.of("cursor", "view"))).isFalse();
   }
 }

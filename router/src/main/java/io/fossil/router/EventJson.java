@@ -1,9 +1,9 @@
 package io.fossil.router;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.fossil.owner.StoredEvent;
 import io.fossil.placement.PlacementView;
 import io.fossil.position.GlobalPosition;
+import io.fossil.storage.StoredEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

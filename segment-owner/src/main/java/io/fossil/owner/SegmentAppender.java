@@ -5,6 +5,11 @@ import io.fossil.kv.Mutation;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.position.SegmentId;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
+import io.fossil.storage.StoredEvent;
+import io.fossil.storage.StreamIndex;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -133,7 +138,7 @@ public final class SegmentAppender implements AutoCloseable {
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.leaseDeadlineNanos = leaseDeadlineNanos;
-    this.sealKey = EventLayout.sealKey(segment.seq());
+    this.sealKey = Keyspace.sealKey(segment.seq());
     this.heads = new HeadCache(config.maxCachedHeads());
   }
 
@@ -183,13 +188,13 @@ public final class SegmentAppender implements AutoCloseable {
     }
     return chain
         .thenCompose(x -> claim())
-        .thenCompose(x -> store.scan(EventLayout.eventRange(segment.seq()), 1, true))
+        .thenCompose(x -> store.scan(Keyspace.eventRange(segment.seq()), 1, true))
         .thenApply(
             page -> {
               long next =
                   page.entries().isEmpty()
                       ? 0
-                      : EventLayout.counterOfEventKey(page.entries().get(0).key()) + 1;
+                      : Keyspace.counterOfEventKey(page.entries().get(0).key()) + 1;
               synchronized (this) {
                 nextCounter = next;
                 if (state == State.STARTING) {
@@ -213,8 +218,8 @@ public final class SegmentAppender implements AutoCloseable {
   }
 
   private CompletableFuture<Void> claim(int attempt) {
-    byte[] metaKey = EventLayout.metaKey(segment.seq());
-    byte[] mine = io.fossil.kv.TupleKey.of(incarnation);
+    byte[] metaKey = Keyspace.metaKey(segment.seq());
+    byte[] mine = SegmentRecords.ownerClaim(incarnation);
     return store
         .write(
             WriteBatch.builder()
@@ -383,7 +388,7 @@ public final class SegmentAppender implements AutoCloseable {
       reads.add(
           e.id() == null
               ? CompletableFuture.completedFuture(Optional.empty())
-              : store.get(EventLayout.idKey(request.stream(), e.id())));
+              : store.get(Keyspace.idKey(request.stream(), e.id())));
     }
     return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
         .thenApply(x -> reads.stream().map(f -> f.getNow(Optional.empty())).toList());
@@ -424,26 +429,26 @@ public final class SegmentAppender implements AutoCloseable {
         }
         planned.add(new Planned(p, head + 1, counter));
         if (head >= 0) {
-          wb.requirePresent(EventLayout.indexKey(r.stream(), head));
+          wb.requirePresent(Keyspace.indexKey(r.stream(), head));
         }
         long position = head + 1;
         for (ProposedEvent e : r.events()) {
-          byte[] key = EventLayout.eventKey(segment.seq(), counter);
+          byte[] key = Keyspace.eventKey(segment.seq(), counter);
           byte[] record =
-              EventLayout.encodeRecord(
+              EventRecord.encode(
                   new StoredEvent(
                       r.stream(), position, e.id(), e.type(), e.data(), e.metadata(), now));
           if (firstKey == null) {
             firstKey = key;
             firstRecord = record;
           }
-          byte[] indexKey = EventLayout.indexKey(r.stream(), position);
+          byte[] indexKey = Keyspace.indexKey(r.stream(), position);
           wb.put(key, record).requireAbsent(indexKey);
-          keyPuts.add(new Mutation.Put(indexKey, EventLayout.indexValue(segment.seq(), counter)));
+          keyPuts.add(new Mutation.Put(indexKey, StreamIndex.indexValue(segment.seq(), counter)));
           if (e.id() != null) {
-            byte[] idKey = EventLayout.idKey(r.stream(), e.id());
+            byte[] idKey = Keyspace.idKey(r.stream(), e.id());
             wb.requireAbsent(idKey);
-            keyPuts.add(new Mutation.Put(idKey, EventLayout.idValue(position, e.payloadHash())));
+            keyPuts.add(new Mutation.Put(idKey, StreamIndex.idValue(position, e.payloadHash())));
           }
           position++;
           counter++;
@@ -503,7 +508,7 @@ public final class SegmentAppender implements AutoCloseable {
         continue;
       }
       present++;
-      long[] v = EventLayout.decodeIdValue(s.get());
+      long[] v = StreamIndex.decodeIdValue(s.get());
       ProposedEvent e = r.events().get(i);
       if (v[1] != e.payloadHash()) {
         return new AppendResult.IdempotencyConflict(
@@ -626,7 +631,7 @@ public final class SegmentAppender implements AutoCloseable {
         .write(
             WriteBatch.builder()
                 .requireAbsent(sealKey)
-                .put(sealKey, EventLayout.sealMarker(segment.seq(), epoch))
+                .put(sealKey, SegmentRecords.sealMarker(segment.seq(), epoch))
                 .build())
         .thenCompose(
             outcome -> {

@@ -3,6 +3,8 @@ package io.fossil.owner;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -32,19 +34,19 @@ final class SegmentSealer {
       return CompletableFuture.failedFuture(
           new IllegalStateException("could not seal segment " + seq + " after " + n + " rounds"));
     }
-    byte[] key = EventLayout.sealKey(seq);
+    byte[] key = Keyspace.sealKey(seq);
     return store
         .get(key)
         .thenCompose(
             current -> {
               if (current.isPresent()) {
-                OptionalLong done = EventLayout.finalCounter(current.get());
+                OptionalLong done = SegmentRecords.finalCounter(current.get());
                 if (done.isPresent()) {
                   return CompletableFuture.completedFuture(done.getAsLong());
                 }
                 return finish(store, seq, bySeq, epoch, current.get(), n);
               }
-              byte[] marker = EventLayout.sealMarker(bySeq, epoch);
+              byte[] marker = SegmentRecords.sealMarker(bySeq, epoch);
               return store
                   .write(WriteBatch.builder().requireAbsent(key).put(key, marker).build())
                   .handle((o, e) -> o)
@@ -59,20 +61,20 @@ final class SegmentSealer {
 
   private static CompletableFuture<Long> finish(
       KvStore store, long seq, long bySeq, long epoch, byte[] marker, int n) {
-    byte[] key = EventLayout.sealKey(seq);
+    byte[] key = Keyspace.sealKey(seq);
     return store
-        .scan(EventLayout.eventRange(seq), 1, true)
+        .scan(Keyspace.eventRange(seq), 1, true)
         .thenCompose(
             page -> {
               long last =
                   page.entries().isEmpty()
                       ? -1
-                      : EventLayout.counterOfEventKey(page.entries().get(0).key());
+                      : Keyspace.counterOfEventKey(page.entries().get(0).key());
               return store
                   .write(
                       WriteBatch.builder()
                           .requireEquals(key, marker)
-                          .put(key, EventLayout.sealRecord(bySeq, epoch, last))
+                          .put(key, SegmentRecords.sealRecord(bySeq, epoch, last))
                           .build())
                   .handle((o, e) -> Optional.ofNullable(o))
                   .thenCompose(

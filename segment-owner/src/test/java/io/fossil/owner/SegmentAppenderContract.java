@@ -11,6 +11,11 @@ import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.kv.tck.ForwardingKvStore;
 import io.fossil.position.SegmentId;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
+import io.fossil.storage.StoredEvent;
+import io.fossil.storage.StreamIndex;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -100,12 +105,12 @@ abstract class SegmentAppenderContract {
   protected List<StoredEvent> readStream(String stream) throws Exception {
     List<StoredEvent> out = new ArrayList<>();
     List<byte[]> refs = new ArrayList<>();
-    KvScans.forEach(store, EventLayout.indexRange(stream), 100, false, kv -> refs.add(kv.value()))
+    KvScans.forEach(store, Keyspace.indexRange(stream), 100, false, kv -> refs.add(kv.value()))
         .get(30, TimeUnit.SECONDS);
     for (byte[] ref : refs) {
-      long[] sc = EventLayout.decodeIndexValue(ref);
-      byte[] record = store.get(EventLayout.eventKey(sc[0], sc[1])).get().orElseThrow();
-      out.add(EventLayout.decodeRecord(record));
+      long[] sc = StreamIndex.decodeIndexValue(ref);
+      byte[] record = store.get(Keyspace.eventKey(sc[0], sc[1])).get().orElseThrow();
+      out.add(EventRecord.decode(record));
     }
     for (int i = 0; i < out.size(); i++) {
       assertThat(out.get(i).stream()).isEqualTo(stream);
@@ -207,6 +212,21 @@ abstract class SegmentAppenderContract {
   }
 
   @Test
+  void theOwnerClaimsItsSegmentWithItsIncarnationInTheStorageFormat() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 99, List.of());
+    assertThat(store.get(Keyspace.metaKey(S1.seq())).get(30, TimeUnit.SECONDS))
+        .hasValueSatisfying(v -> assertThat(v).isEqualTo(SegmentRecords.ownerClaim(99)));
+    var r = (AppendResult.Appended) await(a.append(req("orders-1", -1, "a")));
+    byte[] record = store.get(Keyspace.eventKey(S1.seq(), r.firstCounter())).get().orElseThrow();
+    StoredEvent e = EventRecord.decode(record);
+    assertThat(record).isEqualTo(EventRecord.encode(e));
+    assertThat(store.get(Keyspace.indexKey("orders-1", 0)).get().orElseThrow())
+        .isEqualTo(StreamIndex.indexValue(S1.seq(), r.firstCounter()));
+    assertThat(store.get(Keyspace.idKey("orders-1", "a")).get().orElseThrow())
+        .isEqualTo(StreamIndex.idValue(0, req("orders-1", -1, "a").events().get(0).payloadHash()));
+  }
+
+  @Test
   void aSuccessorSealsItsAncestorAndContinuesEveryStream() throws Exception {
     SegmentAppender old = started(store, S1, 1, 1, List.of());
     await(old.append(anon("orders-1", 5)));
@@ -219,7 +239,7 @@ abstract class SegmentAppenderContract {
         .as("an id stored by the previous owner is still recognised")
         .isInstanceOf(AppendResult.Duplicate.class);
     assertThat(await(old.append(anon("orders-1", 1)))).isEqualTo(new AppendResult.Sealed(S1));
-    assertThat(EventLayout.finalCounter(store.get(EventLayout.sealKey(1)).get().orElseThrow()))
+    assertThat(SegmentRecords.finalCounter(store.get(Keyspace.sealKey(1)).get().orElseThrow()))
         .hasValue(5);
     assertThat(readStream("orders-1")).hasSize(6);
   }
@@ -262,7 +282,7 @@ abstract class SegmentAppenderContract {
     List<StoredEvent> stream = readStream("acct-1");
     assertThat(stream).hasSize(3);
     // Nothing was committed to the sealed segment after its final counter.
-    assertThat(store.get(EventLayout.eventKey(1, 2)).get()).isEmpty();
+    assertThat(store.get(Keyspace.eventKey(1, 2)).get()).isEmpty();
   }
 
   @Test
@@ -309,7 +329,7 @@ abstract class SegmentAppenderContract {
 
   @Test
   void aBatchPutsItsEventRecordsBeforeItsIndexAndIdKeys() throws Exception {
-    KeyRange records = EventLayout.eventRange(S1.seq());
+    KeyRange records = Keyspace.eventRange(S1.seq());
     List<WriteBatch> written = new CopyOnWriteArrayList<>();
     ParkingKvStore parking = new ParkingKvStore(store);
     KvStore recording =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.position.SegmentId;
+import io.fossil.storage.StoredEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
 import io.fossil.kv.KvScans;
-import io.fossil.kv.TupleKey;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.CursorReader;
 import io.fossil.reader.Selection;
+import io.fossil.storage.Keyspace;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -555,9 +555,10 @@ class BadRequestTest {
             1000,
             false,
             kv -> {
-              List<Object> key = TupleKey.decode(kv.key());
-              boolean event = key.size() == 4 && key.get(0).equals("seg") && key.get(2).equals("e");
-              if (event || key.get(0).equals("str") || key.get(0).equals("id")) {
+              Keyspace.Kind kind = Keyspace.kindOf(kv.key()).orElse(null);
+              if (kind == Keyspace.Kind.EVENT
+                  || kind == Keyspace.Kind.STREAM_INDEX
+                  || kind == Keyspace.Kind.EVENT_ID) {
                 entries.add(Keys.toString(kv.key()) + "=" + Keys.toString(kv.value()));
               }
             })

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.Keys;
-import io.fossil.kv.TupleKey;
 import io.fossil.kv.rocksdb.PresentKeys.Known;
+import io.fossil.storage.Keyspace;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 /** The table of keys known present: what it answers, and that it never answers for another key. */
 class PresentKeysTest {
 
+  /** The keys the table is built for: the stream index's, whose bytes its hashing sees. */
   private static byte[] index(String stream, long position) {
-    return TupleKey.of("str", stream, position);
+    return Keyspace.indexKey(stream, position);
   }
 
   @Test
@@ -242,7 +243,8 @@ class PresentKeysTest {
   @Test
   void aRangeHoldsAFamilyOnlyIfItHoldsBothEnds() {
     byte[] key = index("orders-1", 7);
-    assertThat(PresentKeys.holdsFamily(KeyRange.prefix(TupleKey.of("str", "orders-1")), key))
+    assertThat(
+            PresentKeys.holdsFamily(KeyRange.prefix(Keyspace.indexRange("orders-1").start()), key))
         .isTrue();
     assertThat(
             PresentKeys.holdsFamily(

@@ -124,11 +124,13 @@ public abstract class KvStoreContract {
     for (String stream : List.of("foo", "foo/bar", "foo2", "fo", "")) {
       for (long position = 0; position < 3; position++) {
         commit(
-            WriteBatch.builder().put(TupleKey.of("str", stream, position), bytes(stream)).build());
+            WriteBatch.builder()
+                .put(TupleKey.of("index", stream, position), bytes(stream))
+                .build());
       }
     }
     List<KeyValue> foo =
-        scanAll(TupleKey.builder().string("str").string("foo").range(), 100, false);
+        scanAll(TupleKey.builder().string("index").string("foo").range(), 100, false);
     assertThat(foo).hasSize(3).allSatisfy(kv -> assertThat(kv.value()).isEqualTo(bytes("foo")));
     assertThat(scanAll(KeyRange.prefix(bytes("a")), 10, false)).isEmpty();
   }

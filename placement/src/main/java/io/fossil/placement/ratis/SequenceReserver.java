@@ -1,26 +1,26 @@
 package io.fossil.placement.ratis;
 
 import io.fossil.kv.KvStore;
-import io.fossil.kv.TupleKey;
 import io.fossil.kv.WriteBatch;
 import io.fossil.kv.WriteOutcome;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementView;
-import java.util.List;
+import io.fossil.storage.ClusterRecord;
+import io.fossil.storage.Keyspace;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Leader duty: keeps placement supplied with segment sequence numbers reserved in the store, under
- * the key {@code ("cluster")} holding {@code (clusterId, highest sequence reserved)} (DESIGN
- * invariant 9). Each block is claimed with a compare-and-set before placement may issue from it, so
- * a placement group rebuilt from scratch starts above every id the old one could have issued, and
- * adopts the store's cluster id.
+ * Leader duty: keeps placement supplied with segment sequence numbers reserved in the store, in the
+ * {@link ClusterRecord} (cluster id, highest sequence reserved; DESIGN invariant 9). Each block is
+ * claimed with a compare-and-set before placement may issue from it, so a placement group rebuilt
+ * from scratch starts above every id the old one could have issued, and adopts the store's cluster
+ * id.
  */
 final class SequenceReserver {
 
-  static final byte[] CLUSTER_KEY = TupleKey.of("cluster");
+  static final byte[] CLUSTER_KEY = Keyspace.clusterKey();
 
   /** Reserve again when fewer than this many sequences are left. */
   static final long LOW_WATER = 512;
@@ -54,9 +54,9 @@ final class SequenceReserver {
                 reserved = view.lastSeq();
                 claim.requireAbsent(CLUSTER_KEY);
               } else {
-                List<Object> fields = TupleKey.decode(current.get());
-                clusterId = (String) fields.get(0);
-                reserved = (Long) fields.get(1);
+                ClusterRecord stored = ClusterRecord.decode(current.get());
+                clusterId = stored.clusterId();
+                reserved = stored.reserved();
                 if (view.clusterId() != null && !view.clusterId().equals(clusterId)) {
                   return CompletableFuture.failedFuture(
                       new IllegalStateException(
@@ -71,7 +71,7 @@ final class SequenceReserver {
               }
               long first = reserved + 1;
               long last = reserved + BLOCK;
-              claim.put(CLUSTER_KEY, TupleKey.of(clusterId, last));
+              claim.put(CLUSTER_KEY, new ClusterRecord(clusterId, last).encode());
               return store
                   .write(claim.build())
                   .thenApply(

@@ -1,8 +1,7 @@
-package io.fossil.owner;
+package io.fossil.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fossil.kv.KeyRange;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -10,7 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Event records keep their bytes: stores written by earlier versions must still decode. */
-class EventLayoutTest {
+class EventRecordTest {
 
   private static final String CHARS = "az09/-_.\u0000\u00e9\u07ff\u0800\u20ac\ud83d\ude00";
 
@@ -32,10 +31,10 @@ class EventLayoutTest {
               metadata,
               random.nextLong());
 
-      byte[] record = EventLayout.encodeRecord(event);
+      byte[] record = EventRecord.encode(event);
 
       assertThat(record).isEqualTo(writtenByDataOutputStream(event));
-      StoredEvent decoded = EventLayout.decodeRecord(record);
+      StoredEvent decoded = EventRecord.decode(record);
       assertThat(decoded.stream()).isEqualTo(event.stream());
       assertThat(decoded.id()).isEqualTo(event.id());
       assertThat(decoded.type()).isEqualTo(event.type());
@@ -43,7 +42,7 @@ class EventLayoutTest {
       assertThat(decoded.time()).isEqualTo(event.time());
       assertThat(decoded.data()).isEqualTo(event.data());
       assertThat(decoded.metadata()).isEqualTo(event.metadata());
-      assertThat(EventLayout.streamOf(record)).isEqualTo(event.stream());
+      assertThat(EventRecord.streamOf(record)).isEqualTo(event.stream());
     }
   }
 
@@ -72,20 +71,5 @@ class EventLayoutTest {
       out.write(e.metadata());
     }
     return bytes.toByteArray();
-  }
-
-  @Test
-  void aStreamsPositionRangeHoldsItsIndexKeysAndNoOtherStreams() {
-    KeyRange positions = EventLayout.positionRange("orders-1");
-    for (long p : new long[] {0, 1, 1L << 40, Long.MAX_VALUE}) {
-      assertThat(positions.contains(EventLayout.indexKey("orders-1", p))).isTrue();
-    }
-    for (String other : new String[] {"orders-", "orders-10", "orders-1/x", "orders-2"}) {
-      assertThat(positions.contains(EventLayout.indexKey(other, 0))).as(other).isFalse();
-      assertThat(positions.contains(EventLayout.indexKey(other, Long.MAX_VALUE)))
-          .as(other)
-          .isFalse();
-    }
-    assertThat(EventLayout.indexRange("orders-1").contains(positions.start())).isTrue();
   }
 }
