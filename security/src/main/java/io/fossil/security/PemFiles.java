@@ -131,7 +131,7 @@ public final class PemFiles {
     return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
   }
 
-  private static void write(Path file, String content, String mode) throws IOException {
+  static void write(Path file, String content, String mode) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
