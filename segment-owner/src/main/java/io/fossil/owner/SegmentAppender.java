@@ -1,29 +1,19 @@
 package io.fossil.owner;
 
 import io.fossil.kv.KvStore;
-import io.fossil.kv.Mutation;
-import io.fossil.kv.WriteBatch;
-import io.fossil.kv.WriteOutcome;
 import io.fossil.position.SegmentId;
-import io.fossil.storage.EventRecord;
 import io.fossil.storage.Keyspace;
-import io.fossil.storage.SegmentRecords;
-import io.fossil.storage.StoredEvent;
-import io.fossil.storage.StreamIndex;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
@@ -36,6 +26,10 @@ import java.util.function.LongSupplier;
  * stream's first event in the batch at position p &gt; 0, "p-1 present": storage, not the lease,
  * fences a stale owner. {@link #start()} first seals every unsealed ancestor in the store (fence,
  * then read the final counter, then record it), before any stream head is read.
+ *
+ * <p>This class holds the queue and the lifecycle; {@code SegmentStartup} takes the segment and a
+ * {@code BatchCommitter} writes each batch, under this appender's monitor where they touch shared
+ * state.
  *
  * <p>Thread-safe: any thread may call {@link #append}. Futures complete on storage threads.
  * Expected outcomes are {@link AppendResult} values; bad input throws {@link
@@ -88,20 +82,18 @@ public final class SegmentAppender implements AutoCloseable {
   private final List<SegmentId> ancestors;
   private final AppendLimits limits;
   private final Config config;
-  private final Clock clock;
   private final LongSupplier nanoTime;
   private final byte[] sealKey;
+  private final BatchCommitter committer;
 
   // Guarded by this.
   private State state = State.NEW;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean inFlight;
-  private long nextCounter;
-  private final HeadCache heads;
   private volatile long leaseDeadlineNanos;
-  private volatile IntConsumer batchListener = n -> {};
 
-  private static final class Pending {
+  /** An append waiting in the queue or being written. */
+  static final class Pending {
     final AppendRequest request;
     final CompletableFuture<AppendResult> future = new CompletableFuture<>();
     int requeues;
@@ -110,9 +102,6 @@ public final class SegmentAppender implements AutoCloseable {
       this.request = request;
     }
   }
-
-  /** An append placed in the batch being written: its positions and counters. */
-  private record Planned(Pending pending, long firstPosition, long firstCounter) {}
 
   /**
    * @param ancestors every ancestor that may still be unsealed in the store, oldest first
@@ -135,11 +124,11 @@ public final class SegmentAppender implements AutoCloseable {
     this.ancestors = List.copyOf(ancestors);
     this.limits = new AppendLimits(store.limits());
     this.config = config;
-    this.clock = clock;
     this.nanoTime = nanoTime;
     this.leaseDeadlineNanos = leaseDeadlineNanos;
     this.sealKey = Keyspace.sealKey(segment.seq());
-    this.heads = new HeadCache(config.maxCachedHeads());
+    this.committer =
+        new BatchCommitter(this, store, segment, epoch, config, clock, nanoTime, sealKey);
   }
 
   public SegmentId segment() {
@@ -156,7 +145,7 @@ public final class SegmentAppender implements AutoCloseable {
 
   /** Called with the number of events of every batch committed (for metrics); must not block. */
   public void onBatchCommitted(IntConsumer listener) {
-    this.batchListener = listener;
+    committer.onBatchCommitted(listener);
   }
 
   /** Extends the lease (the node calls this after each successful heartbeat). */
@@ -178,25 +167,11 @@ public final class SegmentAppender implements AutoCloseable {
       state = State.STARTING;
     }
     Map<SegmentId, Long> sealed = new LinkedHashMap<>();
-    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    for (SegmentId ancestor : ancestors) {
-      chain =
-          chain.thenCompose(
-              x ->
-                  SegmentSealer.seal(store, ancestor.seq(), segment.seq(), epoch)
-                      .thenAccept(c -> sealed.put(ancestor, c)));
-    }
-    return chain
-        .thenCompose(x -> claim())
-        .thenCompose(x -> store.scan(Keyspace.eventRange(segment.seq()), 1, true))
+    return SegmentStartup.run(store, segment, epoch, incarnation, ancestors, sealed)
         .thenApply(
-            page -> {
-              long next =
-                  page.entries().isEmpty()
-                      ? 0
-                      : Keyspace.counterOfEventKey(page.entries().get(0).key()) + 1;
+            next -> {
               synchronized (this) {
-                nextCounter = next;
+                committer.startAt(next);
                 if (state == State.STARTING) {
                   state = State.ACTIVE;
                 }
@@ -210,49 +185,6 @@ public final class SegmentAppender implements AutoCloseable {
                 finish(State.FAILED, p -> new AppendResult.NotOwner(null));
               }
             });
-  }
-
-  /** Writes the owner incarnation once; refuses a segment that is sealed or held by another run. */
-  private CompletableFuture<Void> claim() {
-    return claim(0);
-  }
-
-  private CompletableFuture<Void> claim(int attempt) {
-    byte[] metaKey = Keyspace.metaKey(segment.seq());
-    byte[] mine = SegmentRecords.ownerClaim(incarnation);
-    return store
-        .write(
-            WriteBatch.builder()
-                .requireAbsent(sealKey)
-                .requireAbsent(metaKey)
-                .put(metaKey, mine)
-                .build())
-        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Committed) {
-                return CompletableFuture.completedFuture(null);
-              }
-              if (outcome instanceof WriteOutcome.Unknown && attempt < 20) {
-                // The claim is idempotent: try again until the answer is definite.
-                return claim(attempt + 1);
-              }
-              return store
-                  .get(sealKey)
-                  .thenCombine(store.get(metaKey), (seal, meta) -> checkClaim(seal, meta, mine));
-            });
-  }
-
-  private Void checkClaim(Optional<byte[]> seal, Optional<byte[]> meta, byte[] mine) {
-    if (seal.isPresent()) {
-      throw new IllegalStateException("segment " + segment + " is already sealed in storage");
-    }
-    if (meta.isEmpty() || !Arrays.equals(meta.get(), mine)) {
-      // A new incarnation never writes to a segment an earlier one held (DESIGN invariant 9).
-      throw new IllegalStateException(
-          "segment " + segment + " was claimed by another incarnation of its owner");
-    }
-    return null;
   }
 
   /** Queues an append; see {@link AppendResult} for the outcomes. */
@@ -304,7 +236,8 @@ public final class SegmentAppender implements AutoCloseable {
       batch = takeBatch();
       inFlight = true;
     }
-    prepare(batch)
+    committer
+        .commit(batch)
         .whenComplete(
             (r, e) -> {
               if (e != null) {
@@ -354,233 +287,8 @@ public final class SegmentAppender implements AutoCloseable {
     return batch;
   }
 
-  /** Reads what the batch needs (heads, ids), then writes it. */
-  private CompletableFuture<Void> prepare(List<Pending> batch) {
-    List<String> streams = batch.stream().map(p -> p.request.stream()).toList();
-    long[] cached;
-    synchronized (this) {
-      cached = heads.getAll(streams);
-    }
-    List<CompletableFuture<Long>> headReads = new ArrayList<>();
-    List<CompletableFuture<List<Optional<byte[]>>>> idReads = new ArrayList<>();
-    for (int k = 0; k < batch.size(); k++) {
-      // On a miss, the index spans segments, so positions continue across owner changes.
-      headReads.add(
-          cached[k] != HeadCache.UNKNOWN
-              ? CompletableFuture.completedFuture(cached[k])
-              : StreamIndex.lastPosition(store, streams.get(k)));
-      idReads.add(ids(batch.get(k).request));
-    }
-    List<CompletableFuture<?>> all = new ArrayList<>(headReads);
-    all.addAll(idReads);
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .thenCompose(
-            x -> {
-              List<Long> h = headReads.stream().map(f -> f.getNow(null)).toList();
-              List<List<Optional<byte[]>>> i = idReads.stream().map(f -> f.getNow(null)).toList();
-              return write(batch, h, i);
-            });
-  }
-
-  private CompletableFuture<List<Optional<byte[]>>> ids(AppendRequest request) {
-    List<CompletableFuture<Optional<byte[]>>> reads = new ArrayList<>();
-    for (ProposedEvent e : request.events()) {
-      reads.add(
-          e.id() == null
-              ? CompletableFuture.completedFuture(Optional.empty())
-              : store.get(Keyspace.idKey(request.stream(), e.id())));
-    }
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .thenApply(x -> reads.stream().map(f -> f.getNow(Optional.empty())).toList());
-  }
-
-  private CompletableFuture<Void> write(
-      List<Pending> batch, List<Long> headsRead, List<List<Optional<byte[]>>> idsRead) {
-    List<Runnable> completions = new ArrayList<>();
-    List<Planned> planned = new ArrayList<>();
-    WriteBatch.Builder wb = WriteBatch.builder();
-    if (!config.unfencedForTesting()) {
-      wb.requireAbsent(sealKey);
-    }
-    byte[] firstKey = null;
-    byte[] firstRecord = null;
-    // The batch's event records go first and its index and id keys after them: the records' keys
-    // are consecutive, so an ordered store (RocksDB's memtable) inserts each next to the last
-    // instead of searching from the top after every scattered index key.
-    List<Mutation> keyPuts = new ArrayList<>();
-    long counter;
-    synchronized (this) {
-      counter = nextCounter;
-      long now = clock.millis();
-      for (int k = 0; k < batch.size(); k++) {
-        Pending p = batch.get(k);
-        AppendRequest r = p.request;
-        long head = headsRead.get(k);
-        AppendResult early = checkIds(r, idsRead.get(k));
-        if (early == null
-            && r.expectedPosition() != AppendRequest.ANY
-            && r.expectedPosition() != head) {
-          early = new AppendResult.Conflict(r.stream(), r.expectedPosition(), head);
-        }
-        if (early != null) {
-          AppendResult result = early;
-          completions.add(() -> p.future.complete(result));
-          continue;
-        }
-        planned.add(new Planned(p, head + 1, counter));
-        if (head >= 0) {
-          wb.requirePresent(Keyspace.indexKey(r.stream(), head));
-        }
-        long position = head + 1;
-        for (ProposedEvent e : r.events()) {
-          byte[] key = Keyspace.eventKey(segment.seq(), counter);
-          byte[] record =
-              EventRecord.encode(
-                  new StoredEvent(
-                      r.stream(), position, e.id(), e.type(), e.data(), e.metadata(), now));
-          if (firstKey == null) {
-            firstKey = key;
-            firstRecord = record;
-          }
-          byte[] indexKey = Keyspace.indexKey(r.stream(), position);
-          wb.put(key, record).requireAbsent(indexKey);
-          keyPuts.add(new Mutation.Put(indexKey, StreamIndex.indexValue(segment.seq(), counter)));
-          if (e.id() != null) {
-            byte[] idKey = Keyspace.idKey(r.stream(), e.id());
-            wb.requireAbsent(idKey);
-            keyPuts.add(new Mutation.Put(idKey, StreamIndex.idValue(position, e.payloadHash())));
-          }
-          position++;
-          counter++;
-        }
-      }
-    }
-    keyPuts.forEach(wb::add);
-    completions.forEach(Runnable::run);
-    if (planned.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    long endCounter = counter;
-    WriteBatch writeBatch = wb.build();
-    byte[] key0 = firstKey;
-    byte[] record0 = firstRecord;
-    return store
-        .write(writeBatch)
-        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Committed) {
-                committed(planned, endCounter);
-                return CompletableFuture.completedFuture(null);
-              }
-              if (outcome instanceof WriteOutcome.PreconditionFailed f) {
-                preconditionFailed(planned, f);
-                return CompletableFuture.completedFuture(null);
-              }
-              long deadline = nanoTime.getAsLong() + config.resolveTimeout().toNanos();
-              return resolve(writeBatch, key0, record0, deadline)
-                  .handle(
-                      (committed, error) -> {
-                        if (error != null) {
-                          fail(
-                              planned,
-                              State.FAILED,
-                              new AppendResult.OutcomeUnknown(
-                                  "storage did not confirm the write; retry with the same event ids"));
-                        } else if (committed) {
-                          committed(planned, endCounter);
-                        } else {
-                          fail(planned, State.SEALED, new AppendResult.Sealed(segment));
-                        }
-                        return null;
-                      });
-            });
-  }
-
-  /** Null if the ids allow the append; otherwise the duplicate or conflict result (ADR 0013). */
-  private static AppendResult checkIds(AppendRequest r, List<Optional<byte[]>> stored) {
-    int present = 0;
-    long first = Long.MAX_VALUE;
-    long last = Long.MIN_VALUE;
-    for (int i = 0; i < stored.size(); i++) {
-      Optional<byte[]> s = stored.get(i);
-      if (s.isEmpty()) {
-        continue;
-      }
-      present++;
-      long[] v = StreamIndex.decodeIdValue(s.get());
-      ProposedEvent e = r.events().get(i);
-      if (v[1] != e.payloadHash()) {
-        return new AppendResult.IdempotencyConflict(
-            r.stream(), e.id(), "this id is already stored with a different payload");
-      }
-      first = Math.min(first, v[0]);
-      last = Math.max(last, v[0]);
-    }
-    if (present == 0) {
-      return null;
-    }
-    if (present < r.events().size()) {
-      String missing = null;
-      for (int i = 0; i < stored.size() && missing == null; i++) {
-        if (stored.get(i).isPresent()) {
-          missing = r.events().get(i).id();
-        }
-      }
-      return new AppendResult.IdempotencyConflict(
-          r.stream(), missing, "some of the append's events are stored already, but not all");
-    }
-    return new AppendResult.Duplicate(r.stream(), first, last);
-  }
-
-  private static WriteOutcome unknown(Throwable error) {
-    // A write future that failed exceptionally was certainly not applied (KvStore contract), but
-    // treating it as unknown is always safe: resolution will find out.
-    return new WriteOutcome.Unknown("write failed", error);
-  }
-
-  private void committed(List<Planned> planned, long endCounter) {
-    List<Runnable> completions = new ArrayList<>();
-    batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
-    List<String> streams = new ArrayList<>(planned.size());
-    long[] lasts = new long[planned.size()];
-    synchronized (this) {
-      nextCounter = endCounter;
-      for (int k = 0; k < planned.size(); k++) {
-        Planned p = planned.get(k);
-        AppendRequest r = p.pending.request;
-        int n = r.events().size();
-        long last = p.firstPosition + n - 1;
-        streams.add(r.stream());
-        lasts[k] = last;
-        AppendResult.Appended result =
-            new AppendResult.Appended(
-                r.stream(), p.firstPosition, last, segment, p.firstCounter, p.firstCounter + n - 1);
-        completions.add(() -> p.pending.future.complete(result));
-      }
-      heads.putAll(streams, lasts);
-    }
-    completions.forEach(Runnable::run);
-  }
-
-  private void preconditionFailed(List<Planned> planned, WriteOutcome.PreconditionFailed f) {
-    for (byte[] key : f.keys()) {
-      if (Arrays.equals(key, sealKey)) {
-        // A successor sealed this segment: nothing of this batch committed, nothing will.
-        fail(planned, State.SEALED, new AppendResult.Sealed(segment));
-        return;
-      }
-    }
-    // Otherwise a cached head was stale: forget the heads involved and try those appends again.
-    synchronized (this) {
-      for (Planned p : planned) {
-        heads.remove(p.pending.request.stream());
-      }
-      requeue(planned.stream().map(Planned::pending).toList());
-    }
-  }
-
-  private void requeue(List<Pending> batch) {
+  /** Puts a batch back at the head of the queue, in order; the caller holds this monitor. */
+  void requeue(List<Pending> batch) {
     for (int i = batch.size() - 1; i >= 0; i--) {
       Pending p = batch.get(i);
       if (++p.requeues > MAX_REQUEUES) {
@@ -591,69 +299,16 @@ public final class SegmentAppender implements AutoCloseable {
     }
   }
 
-  /**
-   * Resubmits the identical batch until its outcome is definite (ADR 0012). Its preconditions make
-   * a resubmission idempotent. A failed precondition after an unknown attempt proves nothing by
-   * itself, so the batch counts as committed iff its first event key holds our bytes — and if it
-   * does not, the segment seals itself so that the first attempt can never land later. Completes
-   * with true (committed) or false (certainly not), or exceptionally if still unknown.
-   */
-  private CompletableFuture<Boolean> resolve(
-      WriteBatch batch, byte[] firstKey, byte[] firstRecord, long deadlineNanos) {
-    return store
-        .write(batch)
-        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Committed) {
-                return CompletableFuture.completedFuture(true);
-              }
-              if (outcome instanceof WriteOutcome.PreconditionFailed) {
-                return holdsOurs(firstKey, firstRecord)
-                    .thenCompose(
-                        ours ->
-                            ours
-                                ? CompletableFuture.completedFuture(true)
-                                : selfFence(firstKey, firstRecord));
-              }
-              if (nanoTime.getAsLong() - deadlineNanos > 0) {
-                return selfFence(firstKey, firstRecord);
-              }
-              Executor later = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
-              return CompletableFuture.supplyAsync(() -> null, later)
-                  .thenCompose(x -> resolve(batch, firstKey, firstRecord, deadlineNanos));
-            });
+  /** The committer fenced the segment itself (ADR 0012): nothing more can land in it. */
+  void selfFenced() {
+    synchronized (this) {
+      state = State.SEALED;
+    }
   }
 
-  /** Puts a seal marker on our own segment: after it, nothing can land, so a read is final. */
-  private CompletableFuture<Boolean> selfFence(byte[] firstKey, byte[] firstRecord) {
-    return store
-        .write(
-            WriteBatch.builder()
-                .requireAbsent(sealKey)
-                .put(sealKey, SegmentRecords.sealMarker(segment.seq(), epoch))
-                .build())
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Unknown u) {
-                return CompletableFuture.failedFuture(
-                    new IllegalStateException(
-                        "could not fence the segment: " + u.reason(), u.cause()));
-              }
-              synchronized (this) {
-                state = State.SEALED;
-              }
-              return holdsOurs(firstKey, firstRecord);
-            });
-  }
-
-  private CompletableFuture<Boolean> holdsOurs(byte[] key, byte[] record) {
-    return store.get(key).thenApply(v -> v.isPresent() && Arrays.equals(v.get(), record));
-  }
-
-  /** Completes the planned appends and everything queued, and stops the appender. */
-  private void fail(List<Planned> planned, State end, AppendResult result) {
-    completeAll(planned.stream().map(Planned::pending).toList(), result);
+  /** Completes a batch's appends and everything queued, and stops the appender. */
+  void fail(List<Pending> pendings, State end, AppendResult result) {
+    completeAll(pendings, result);
     finish(
         end,
         p ->
@@ -662,7 +317,7 @@ public final class SegmentAppender implements AutoCloseable {
                 : new AppendResult.NotOwner(null));
   }
 
-  private void finish(State end, java.util.function.Function<Pending, AppendResult> forQueued) {
+  private void finish(State end, Function<Pending, AppendResult> forQueued) {
     List<Pending> dropped;
     synchronized (this) {
       if (state != State.CLOSED) {

@@ -1,0 +1,373 @@
+package io.fossil.owner;
+
+import io.fossil.kv.KvStore;
+import io.fossil.kv.Mutation;
+import io.fossil.kv.WriteBatch;
+import io.fossil.kv.WriteOutcome;
+import io.fossil.owner.SegmentAppender.Pending;
+import io.fossil.owner.SegmentAppender.State;
+import io.fossil.position.SegmentId;
+import io.fossil.storage.EventRecord;
+import io.fossil.storage.Keyspace;
+import io.fossil.storage.SegmentRecords;
+import io.fossil.storage.StoredEvent;
+import io.fossil.storage.StreamIndex;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Commits one batch of an appender at a time (ADR 0011, 0012, 0013): reads the heads and ids the
+ * batch needs, assigns positions and counters, writes one conditional batch (its event records
+ * first, then its index and id keys), and maps the outcome to each append's {@link AppendResult}.
+ * An unknown outcome is resolved by resubmitting the identical batch, and if that proves nothing,
+ * by fencing the segment.
+ *
+ * <p>Called by its {@link SegmentAppender} with at most one batch in flight. The next counter and
+ * the head cache are guarded by the appender's monitor, the same lock that guards its queue, and
+ * every result is completed outside it.
+ */
+final class BatchCommitter {
+
+  private final SegmentAppender appender;
+  private final KvStore store;
+  private final SegmentId segment;
+  private final long epoch;
+  private final SegmentAppender.Config config;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final byte[] sealKey;
+
+  // Guarded by appender.
+  private long nextCounter;
+  private final HeadCache heads;
+  private volatile IntConsumer batchListener = n -> {};
+
+  /** An append placed in the batch being written: its positions and counters. */
+  private record Planned(Pending pending, long firstPosition, long firstCounter) {}
+
+  BatchCommitter(
+      SegmentAppender appender,
+      KvStore store,
+      SegmentId segment,
+      long epoch,
+      SegmentAppender.Config config,
+      Clock clock,
+      LongSupplier nanoTime,
+      byte[] sealKey) {
+    this.appender = appender;
+    this.store = store;
+    this.segment = segment;
+    this.epoch = epoch;
+    this.config = config;
+    this.clock = clock;
+    this.nanoTime = nanoTime;
+    this.sealKey = sealKey;
+    this.heads = new HeadCache(config.maxCachedHeads());
+  }
+
+  void onBatchCommitted(IntConsumer listener) {
+    this.batchListener = listener;
+  }
+
+  /** Where the segment's counter stands at start; the caller holds the appender's monitor. */
+  void startAt(long counter) {
+    nextCounter = counter;
+  }
+
+  /** Reads what the batch needs (heads, ids), then writes it. */
+  CompletableFuture<Void> commit(List<Pending> batch) {
+    List<String> streams = batch.stream().map(p -> p.request.stream()).toList();
+    long[] cached;
+    synchronized (appender) {
+      cached = heads.getAll(streams);
+    }
+    List<CompletableFuture<Long>> headReads = new ArrayList<>();
+    List<CompletableFuture<List<Optional<byte[]>>>> idReads = new ArrayList<>();
+    for (int k = 0; k < batch.size(); k++) {
+      // On a miss, the index spans segments, so positions continue across owner changes.
+      headReads.add(
+          cached[k] != HeadCache.UNKNOWN
+              ? CompletableFuture.completedFuture(cached[k])
+              : StreamIndex.lastPosition(store, streams.get(k)));
+      idReads.add(ids(batch.get(k).request));
+    }
+    List<CompletableFuture<?>> all = new ArrayList<>(headReads);
+    all.addAll(idReads);
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenCompose(
+            x -> {
+              List<Long> h = headReads.stream().map(f -> f.getNow(null)).toList();
+              List<List<Optional<byte[]>>> i = idReads.stream().map(f -> f.getNow(null)).toList();
+              return write(batch, h, i);
+            });
+  }
+
+  private CompletableFuture<List<Optional<byte[]>>> ids(AppendRequest request) {
+    List<CompletableFuture<Optional<byte[]>>> reads = new ArrayList<>();
+    for (ProposedEvent e : request.events()) {
+      reads.add(
+          e.id() == null
+              ? CompletableFuture.completedFuture(Optional.empty())
+              : store.get(Keyspace.idKey(request.stream(), e.id())));
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(x -> reads.stream().map(f -> f.getNow(Optional.empty())).toList());
+  }
+
+  private CompletableFuture<Void> write(
+      List<Pending> batch, List<Long> headsRead, List<List<Optional<byte[]>>> idsRead) {
+    List<Runnable> completions = new ArrayList<>();
+    List<Planned> planned = new ArrayList<>();
+    WriteBatch.Builder wb = WriteBatch.builder();
+    if (!config.unfencedForTesting()) {
+      wb.requireAbsent(sealKey);
+    }
+    byte[] firstKey = null;
+    byte[] firstRecord = null;
+    // The batch's event records go first and its index and id keys after them: the records' keys
+    // are consecutive, so an ordered store (RocksDB's memtable) inserts each next to the last
+    // instead of searching from the top after every scattered index key.
+    List<Mutation> keyPuts = new ArrayList<>();
+    long counter;
+    synchronized (appender) {
+      counter = nextCounter;
+      long now = clock.millis();
+      for (int k = 0; k < batch.size(); k++) {
+        Pending p = batch.get(k);
+        AppendRequest r = p.request;
+        long head = headsRead.get(k);
+        AppendResult early = checkIds(r, idsRead.get(k));
+        if (early == null
+            && r.expectedPosition() != AppendRequest.ANY
+            && r.expectedPosition() != head) {
+          early = new AppendResult.Conflict(r.stream(), r.expectedPosition(), head);
+        }
+        if (early != null) {
+          AppendResult result = early;
+          completions.add(() -> p.future.complete(result));
+          continue;
+        }
+        planned.add(new Planned(p, head + 1, counter));
+        if (head >= 0) {
+          wb.requirePresent(Keyspace.indexKey(r.stream(), head));
+        }
+        long position = head + 1;
+        for (ProposedEvent e : r.events()) {
+          byte[] key = Keyspace.eventKey(segment.seq(), counter);
+          byte[] record =
+              EventRecord.encode(
+                  new StoredEvent(
+                      r.stream(), position, e.id(), e.type(), e.data(), e.metadata(), now));
+          if (firstKey == null) {
+            firstKey = key;
+            firstRecord = record;
+          }
+          byte[] indexKey = Keyspace.indexKey(r.stream(), position);
+          wb.put(key, record).requireAbsent(indexKey);
+          keyPuts.add(new Mutation.Put(indexKey, StreamIndex.indexValue(segment.seq(), counter)));
+          if (e.id() != null) {
+            byte[] idKey = Keyspace.idKey(r.stream(), e.id());
+            wb.requireAbsent(idKey);
+            keyPuts.add(new Mutation.Put(idKey, StreamIndex.idValue(position, e.payloadHash())));
+          }
+          position++;
+          counter++;
+        }
+      }
+    }
+    keyPuts.forEach(wb::add);
+    completions.forEach(Runnable::run);
+    if (planned.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long endCounter = counter;
+    WriteBatch writeBatch = wb.build();
+    byte[] key0 = firstKey;
+    byte[] record0 = firstRecord;
+    return store
+        .write(writeBatch)
+        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
+        .thenCompose(
+            outcome -> {
+              if (outcome instanceof WriteOutcome.Committed) {
+                committed(planned, endCounter);
+                return CompletableFuture.completedFuture(null);
+              }
+              if (outcome instanceof WriteOutcome.PreconditionFailed f) {
+                preconditionFailed(planned, f);
+                return CompletableFuture.completedFuture(null);
+              }
+              long deadline = nanoTime.getAsLong() + config.resolveTimeout().toNanos();
+              return resolve(writeBatch, key0, record0, deadline)
+                  .handle(
+                      (committed, error) -> {
+                        if (error != null) {
+                          fail(
+                              planned,
+                              State.FAILED,
+                              new AppendResult.OutcomeUnknown(
+                                  "storage did not confirm the write; retry with the same event ids"));
+                        } else if (committed) {
+                          committed(planned, endCounter);
+                        } else {
+                          fail(planned, State.SEALED, new AppendResult.Sealed(segment));
+                        }
+                        return null;
+                      });
+            });
+  }
+
+  /** Null if the ids allow the append; otherwise the duplicate or conflict result (ADR 0013). */
+  private static AppendResult checkIds(AppendRequest r, List<Optional<byte[]>> stored) {
+    int present = 0;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (int i = 0; i < stored.size(); i++) {
+      Optional<byte[]> s = stored.get(i);
+      if (s.isEmpty()) {
+        continue;
+      }
+      present++;
+      long[] v = StreamIndex.decodeIdValue(s.get());
+      ProposedEvent e = r.events().get(i);
+      if (v[1] != e.payloadHash()) {
+        return new AppendResult.IdempotencyConflict(
+            r.stream(), e.id(), "this id is already stored with a different payload");
+      }
+      first = Math.min(first, v[0]);
+      last = Math.max(last, v[0]);
+    }
+    if (present == 0) {
+      return null;
+    }
+    if (present < r.events().size()) {
+      String missing = null;
+      for (int i = 0; i < stored.size() && missing == null; i++) {
+        if (stored.get(i).isPresent()) {
+          missing = r.events().get(i).id();
+        }
+      }
+      return new AppendResult.IdempotencyConflict(
+          r.stream(), missing, "some of the append's events are stored already, but not all");
+    }
+    return new AppendResult.Duplicate(r.stream(), first, last);
+  }
+
+  static WriteOutcome unknown(Throwable error) {
+    // A write future that failed exceptionally was certainly not applied (KvStore contract), but
+    // treating it as unknown is always safe: resolution will find out.
+    return new WriteOutcome.Unknown("write failed", error);
+  }
+
+  private void committed(List<Planned> planned, long endCounter) {
+    List<Runnable> completions = new ArrayList<>();
+    batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
+    List<String> streams = new ArrayList<>(planned.size());
+    long[] lasts = new long[planned.size()];
+    synchronized (appender) {
+      nextCounter = endCounter;
+      for (int k = 0; k < planned.size(); k++) {
+        Planned p = planned.get(k);
+        AppendRequest r = p.pending.request;
+        int n = r.events().size();
+        long last = p.firstPosition + n - 1;
+        streams.add(r.stream());
+        lasts[k] = last;
+        AppendResult.Appended result =
+            new AppendResult.Appended(
+                r.stream(), p.firstPosition, last, segment, p.firstCounter, p.firstCounter + n - 1);
+        completions.add(() -> p.pending.future.complete(result));
+      }
+      heads.putAll(streams, lasts);
+    }
+    completions.forEach(Runnable::run);
+  }
+
+  private void preconditionFailed(List<Planned> planned, WriteOutcome.PreconditionFailed f) {
+    for (byte[] key : f.keys()) {
+      if (Arrays.equals(key, sealKey)) {
+        // A successor sealed this segment: nothing of this batch committed, nothing will.
+        fail(planned, State.SEALED, new AppendResult.Sealed(segment));
+        return;
+      }
+    }
+    // Otherwise a cached head was stale: forget the heads involved and try those appends again.
+    synchronized (appender) {
+      for (Planned p : planned) {
+        heads.remove(p.pending.request.stream());
+      }
+      appender.requeue(planned.stream().map(Planned::pending).toList());
+    }
+  }
+
+  /**
+   * Resubmits the identical batch until its outcome is definite (ADR 0012). Its preconditions make
+   * a resubmission idempotent. A failed precondition after an unknown attempt proves nothing by
+   * itself, so the batch counts as committed iff its first event key holds our bytes — and if it
+   * does not, the segment seals itself so that the first attempt can never land later. Completes
+   * with true (committed) or false (certainly not), or exceptionally if still unknown.
+   */
+  private CompletableFuture<Boolean> resolve(
+      WriteBatch batch, byte[] firstKey, byte[] firstRecord, long deadlineNanos) {
+    return store
+        .write(batch)
+        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
+        .thenCompose(
+            outcome -> {
+              if (outcome instanceof WriteOutcome.Committed) {
+                return CompletableFuture.completedFuture(true);
+              }
+              if (outcome instanceof WriteOutcome.PreconditionFailed) {
+                return holdsOurs(firstKey, firstRecord)
+                    .thenCompose(
+                        ours ->
+                            ours
+                                ? CompletableFuture.completedFuture(true)
+                                : selfFence(firstKey, firstRecord));
+              }
+              if (nanoTime.getAsLong() - deadlineNanos > 0) {
+                return selfFence(firstKey, firstRecord);
+              }
+              Executor later = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
+              return CompletableFuture.supplyAsync(() -> null, later)
+                  .thenCompose(x -> resolve(batch, firstKey, firstRecord, deadlineNanos));
+            });
+  }
+
+  /** Puts a seal marker on our own segment: after it, nothing can land, so a read is final. */
+  private CompletableFuture<Boolean> selfFence(byte[] firstKey, byte[] firstRecord) {
+    return store
+        .write(
+            WriteBatch.builder()
+                .requireAbsent(sealKey)
+                .put(sealKey, SegmentRecords.sealMarker(segment.seq(), epoch))
+                .build())
+        .thenCompose(
+            outcome -> {
+              if (outcome instanceof WriteOutcome.Unknown u) {
+                return CompletableFuture.failedFuture(
+                    new IllegalStateException(
+                        "could not fence the segment: " + u.reason(), u.cause()));
+              }
+              appender.selfFenced();
+              return holdsOurs(firstKey, firstRecord);
+            });
+  }
+
+  private CompletableFuture<Boolean> holdsOurs(byte[] key, byte[] record) {
+    return store.get(key).thenApply(v -> v.isPresent() && Arrays.equals(v.get(), record));
+  }
+
+  /** Completes the planned appends and everything queued, and stops the appender. */
+  private void fail(List<Planned> planned, State end, AppendResult result) {
+    appender.fail(planned.stream().map(Planned::pending).toList(), end, result);
+  }
+}
