@@ -25,8 +25,8 @@ final class KeySetCache {
   private final Clock clock;
   private final Duration maxAge;
   private final Duration minInterval;
-  private JWKSet keys;
-  private Instant loadedAt;
+  private volatile JWKSet keys;
+  private volatile Instant loadedAt;
   private Instant attemptedAt;
   private String lastFailure;
 
@@ -38,12 +38,19 @@ final class KeySetCache {
   }
 
   /** The keys, re-loaded first if they are older than {@code maxAge}; null if none ever loaded. */
-  synchronized JWKSet keys() {
-    Instant now = clock.instant();
-    if ((keys == null || !now.isBefore(loadedAt.plus(maxAge))) && mayAttempt(now)) {
-      load(now);
+  JWKSet keys() {
+    JWKSet fresh = keys;
+    Instant at = loadedAt;
+    if (fresh != null && clock.instant().isBefore(at.plus(maxAge))) {
+      return fresh; // the common case takes no lock
     }
-    return keys;
+    synchronized (this) {
+      Instant now = clock.instant();
+      if ((keys == null || !now.isBefore(loadedAt.plus(maxAge))) && mayAttempt(now)) {
+        load(now);
+      }
+      return keys;
+    }
   }
 
   /** Loads again because a token named a key we do not have, unless that was done just now. */
@@ -67,8 +74,9 @@ final class KeySetCache {
   private void load(Instant now) {
     attemptedAt = now;
     try {
-      keys = JWKSet.parse(source.load());
+      JWKSet loaded = JWKSet.parse(source.load());
       loadedAt = now;
+      keys = loaded;
       lastFailure = null;
     } catch (IOException | ParseException | RuntimeException e) {
       // Keep the previous keys: an outage of the key server must not log everyone out.
