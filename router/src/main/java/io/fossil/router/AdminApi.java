@@ -4,6 +4,7 @@ import io.fossil.compaction.CompactionRunningException;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.position.SegmentId;
+import io.fossil.security.Action;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -23,10 +24,17 @@ final class AdminApi {
   }
 
   void register(Routes routes) {
-    routes.exact(HttpMethod.POST, "/admin/segments/merge").handler(this::merge);
-    routes.exact(HttpMethod.POST, "/admin/compaction").handler(this::compaction);
     routes
-        .regex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)")
+        .guarded(routes.exact(HttpMethod.POST, "/admin/segments/merge"), Action.ADMIN, null)
+        .handler(this::merge);
+    routes
+        .guarded(routes.exact(HttpMethod.POST, "/admin/compaction"), Action.ADMIN, null)
+        .handler(this::compaction);
+    routes
+        .guarded(
+            routes.regex(HttpMethod.POST, "/admin/segments/([^/]+)/(move|split)"),
+            Action.ADMIN,
+            null)
         .handler(this::moveOrSplit);
   }
 

@@ -9,6 +9,7 @@ import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.GlobalPosition;
 import io.fossil.reader.StreamReader;
+import io.fossil.security.Action;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -72,7 +73,12 @@ final class AppendsApi {
   }
 
   void register(Routes routes) {
-    routes.jsonRegex(HttpMethod.POST, "/streams/.+").handler(this::append);
+    routes
+        .guarded(
+            routes.jsonRegex(HttpMethod.POST, "/streams/.+"),
+            Action.APPEND,
+            ctx -> StreamPath.streamName(ctx.request().path()))
+        .handler(this::append);
   }
 
   private void append(RoutingContext ctx) {
@@ -139,7 +145,8 @@ final class AppendsApi {
       }
       redirects.increment();
       String location =
-          "http://"
+          options.scheme()
+              + "://"
               + owner.get().httpAddress()
               + rawPath
               + "?pv="

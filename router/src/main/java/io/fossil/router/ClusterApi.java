@@ -5,6 +5,7 @@ import io.fossil.placement.Member;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
 import io.fossil.position.SegmentId;
+import io.fossil.security.Action;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -27,10 +28,15 @@ final class ClusterApi {
   }
 
   void register(Routes routes) {
-    routes.exact(HttpMethod.GET, "/cluster").handler(this::cluster);
+    // The cluster view names members, addresses and incarnations: cluster internals (admin).
+    routes
+        .guarded(routes.exact(HttpMethod.GET, "/cluster"), Action.ADMIN, null)
+        .handler(this::cluster);
     routes.exact(HttpMethod.GET, "/health/live").handler(this::live);
     routes.exact(HttpMethod.GET, "/health/ready").handler(this::ready);
-    routes.exact(HttpMethod.GET, "/metrics").handler(this::metrics);
+    routes
+        .guarded(routes.exact(HttpMethod.GET, "/metrics"), Action.METRICS, null)
+        .handler(this::metrics);
   }
 
   private void cluster(RoutingContext ctx) {

@@ -10,6 +10,7 @@ import io.fossil.position.InvalidCursorException;
 import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.ConsumerCursors.CursorWrite;
 import io.fossil.reader.CursorReader;
+import io.fossil.security.Action;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -49,10 +50,27 @@ final class ConsumersApi {
   }
 
   void register(Routes routes) {
-    routes.jsonRegex(HttpMethod.PUT, PREFIX + NAME + "/cursor").handler(this::put);
-    routes.regex(HttpMethod.GET, PREFIX + NAME + "/cursor").handler(this::get);
-    routes.regex(HttpMethod.GET, PREFIX + NAME + "/wait").handler(this::await);
-    routes.regex(HttpMethod.DELETE, PREFIX + NAME).handler(this::delete);
+    routes
+        .guarded(
+            routes.jsonRegex(HttpMethod.PUT, PREFIX + NAME + "/cursor"),
+            Action.CONSUME,
+            ConsumersApi::name)
+        .handler(this::put);
+    routes
+        .guarded(
+            routes.regex(HttpMethod.GET, PREFIX + NAME + "/cursor"),
+            Action.CONSUME,
+            ConsumersApi::name)
+        .handler(this::get);
+    routes
+        .guarded(
+            routes.regex(HttpMethod.GET, PREFIX + NAME + "/wait"),
+            Action.CONSUME,
+            ConsumersApi::name)
+        .handler(this::await);
+    routes
+        .guarded(routes.regex(HttpMethod.DELETE, PREFIX + NAME), Action.CONSUME, ConsumersApi::name)
+        .handler(this::delete);
   }
 
   // ------------------------------------------------------------------ PUT /consumers/{name}/cursor
@@ -291,7 +309,7 @@ final class ConsumersApi {
   // ------------------------------------------------------------------ names and errors
 
   /** The consumer name: the path segment after {@code /consumers/}, percent-decoded once. */
-  private static String name(RoutingContext ctx) {
+  static String name(RoutingContext ctx) {
     String rest = ctx.request().path().substring(PREFIX.length());
     int slash = rest.indexOf('/');
     String raw = slash < 0 ? rest : rest.substring(0, slash);

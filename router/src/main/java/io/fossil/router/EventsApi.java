@@ -15,6 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Reads across streams (ADR 0016): {@code GET /events} pages through a cursor, {@code GET
@@ -33,11 +34,24 @@ final class EventsApi {
   private final HttpApi.Options options;
   private final StatusTimers readTimers;
   private final AtomicInteger liveReaders = new AtomicInteger();
+  private final Authorization access;
+  private final RequestLimits limits;
 
-  EventsApi(Vertx vertx, NodeServices node, HttpApi.Options options) {
+  /**
+   * @param access which streams a caller may read
+   * @param limits the caps on live tails; null: none
+   */
+  EventsApi(
+      Vertx vertx,
+      NodeServices node,
+      HttpApi.Options options,
+      Authorization access,
+      RequestLimits limits) {
     this.vertx = vertx;
     this.node = node;
     this.options = options;
+    this.access = access;
+    this.limits = limits;
     this.readTimers =
         new StatusTimers(
             node.registry(), "fossil.http.cursor.reads", "cursor reads answered, by status");
@@ -64,6 +78,7 @@ final class EventsApi {
           "limit may be at most " + CursorReader.MAX_LIMIT + ", was " + limit);
     }
     String after = RequestChecks.single(ctx, "after");
+    Predicate<String> readable = access.readable(ctx, selection);
     start(after, selection)
         .thenCompose(
             from ->
@@ -76,7 +91,10 @@ final class EventsApi {
                       g.writeStartObject();
                       g.writeArrayFieldStart("events");
                       for (CursorReader.CursorEvent e : page.events()) {
-                        EventJson.write(g, e.event(), e.position().toString());
+                        // Streams the caller may not read are left out; the cursor passes them.
+                        if (readable == null || readable.test(e.event().stream())) {
+                          EventJson.write(g, e.event(), e.position().toString());
+                        }
                       }
                       g.writeEndArray();
                       g.writeStringField("cursor", page.cursor().encode());
@@ -175,6 +193,8 @@ final class EventsApi {
         lastEventId != null && !lastEventId.isBlank()
             ? lastEventId.trim()
             : RequestChecks.single(ctx, "after");
+    Predicate<String> readable = access.readable(ctx, selection);
+    Runnable release = limits == null ? () -> {} : limits.openTail(Authentication.principal(ctx));
     Context context = vertx.getOrCreateContext();
     LiveTail tail =
         new LiveTail(
@@ -184,9 +204,16 @@ final class EventsApi {
             ctx.response(),
             context,
             selection,
+            readable,
             ctx.request().method().equals(HttpMethod.HEAD));
     // Registered first: a client that leaves while the start is computed leaves nothing behind.
-    ctx.response().closeHandler(v -> tail.close());
+    ctx.response()
+        .closeHandler(
+            v -> {
+              tail.close();
+              release.run();
+            });
+    ctx.addEndHandler(v -> release.run());
     // An empty ?after= is no cursor, as on GET /events; here that means "from now".
     start(after == null || after.isEmpty() ? "end" : after, selection)
         .whenComplete(

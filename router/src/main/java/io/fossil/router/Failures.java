@@ -6,6 +6,7 @@ import io.fossil.owner.InvalidAppendException;
 import io.fossil.placement.ExpiredPositionException;
 import io.fossil.placement.PlacementReply;
 import io.fossil.position.InvalidCursorException;
+import io.fossil.security.TokenRejectedException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -64,6 +65,45 @@ final class Failures {
     };
   }
 
+  /**
+   * The problem type of a refused bearer token: the client's fault (401) except when the keys could
+   * not be loaded at all (503).
+   */
+  static ProblemType problemType(TokenRejectedException.Reason reason) {
+    return switch (reason) {
+      case KEYS_UNAVAILABLE -> ProblemType.AUTHENTICATION_UNAVAILABLE;
+      case MALFORMED,
+          ALGORITHM_NOT_ALLOWED,
+          UNKNOWN_KEY,
+          BAD_SIGNATURE,
+          WRONG_ISSUER,
+          WRONG_AUDIENCE,
+          EXPIRED,
+          NOT_YET_VALID ->
+          ProblemType.UNAUTHENTICATED;
+    };
+  }
+
+  /**
+   * A refused token: its reason code as the {@code reason} member and, for a 401, the {@code
+   * WWW-Authenticate} challenge that names it (RFC 6750, section 3).
+   */
+  static Problem tokenRejected(TokenRejectedException e) {
+    ProblemType type = problemType(e.reason());
+    Problem p = new Problem(type, e.getMessage()).with("reason", e.reason().code());
+    return type == ProblemType.UNAUTHENTICATED
+        ? p.challenge(
+            "Bearer realm=\"fossil\", error=\"invalid_token\", error_description=\""
+                + e.reason().code()
+                + "\"")
+        : p.retryAfter(5);
+  }
+
+  /** No credentials at all: a 401 with the bare challenge. */
+  static Problem unauthenticated(String detail) {
+    return new Problem(ProblemType.UNAUTHENTICATED, detail).challenge("Bearer realm=\"fossil\"");
+  }
+
   static Problem invalidAppend(InvalidAppendException e) {
     return new Problem(problemType(e.code()), e.getMessage());
   }
@@ -95,6 +135,9 @@ final class Failures {
     }
     if (cause instanceof ExpiredPositionException e) {
       return expired(e);
+    }
+    if (cause instanceof TokenRejectedException e) {
+      return tokenRejected(e);
     }
     return cause;
   }

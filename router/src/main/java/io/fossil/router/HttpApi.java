@@ -3,6 +3,7 @@ package io.fossil.router;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -10,7 +11,10 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +37,8 @@ public final class HttpApi {
    * @param forward forward appends to the owner instead of answering 307 (for clients that cannot
    *     reach every node)
    * @param catchUpWait how long a node waits for a newer placement before answering 503
+   * @param security TLS, authentication, permissions and limits; null: none, the API as it always
+   *     was (plain HTTP, every request allowed)
    */
   public record Options(
       String host,
@@ -43,7 +49,32 @@ public final class HttpApi {
       int maxHeaderBytes,
       Duration idleTimeout,
       Duration catchUpWait,
-      int maxHops) {
+      int maxHops,
+      HttpSecurity security) {
+
+    /** Options without security. */
+    public Options(
+        String host,
+        int port,
+        boolean forward,
+        int maxBodyBytes,
+        int maxJsonDepth,
+        int maxHeaderBytes,
+        Duration idleTimeout,
+        Duration catchUpWait,
+        int maxHops) {
+      this(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops,
+          null);
+    }
 
     public static Options defaults(String host, int port) {
       return new Options(
@@ -68,7 +99,27 @@ public final class HttpApi {
           maxHeaderBytes,
           idleTimeout,
           catchUpWait,
-          maxHops);
+          maxHops,
+          security);
+    }
+
+    public Options withSecurity(HttpSecurity security) {
+      return new Options(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops,
+          security);
+    }
+
+    /** The scheme of this API's addresses: https with TLS. */
+    String scheme() {
+      return security != null && security.tls() != null ? "https" : "http";
     }
   }
 
@@ -82,6 +133,10 @@ public final class HttpApi {
   private final PositionsApi positions;
   private final ClusterApi cluster;
   private final AdminApi admin;
+  private final Authorization access;
+  private final Authentication authentication;
+  private final RequestLimits limits;
+  private final ServerTls tls;
   private HttpServer server;
 
   public HttpApi(HttpRuntime runtime, NodeServices node, Options options) {
@@ -89,7 +144,16 @@ public final class HttpApi {
     this.options = options;
     AppendBody bodies = new AppendBody(options.maxJsonDepth());
     this.forwarder = options.forward() ? new Forwarder(vertx) : null;
-    this.events = new EventsApi(vertx, node, options);
+    HttpSecurity security = options.security();
+    this.access = security == null ? Authorization.NONE : new Authorization(security.authorizer());
+    this.limits = security == null ? null : new RequestLimits(security.limits());
+    this.tls = security == null || security.tls() == null ? null : new ServerTls(security.tls());
+    this.authentication =
+        security == null
+            ? null
+            : new Authentication(
+                security.tokens(), security.tls() != null && security.tls().clientCa() != null);
+    this.events = new EventsApi(vertx, node, options, access, limits);
     this.consumers = new ConsumersApi(node, options, bodies);
     this.appends = new AppendsApi(vertx, node, options, bodies, forwarder);
     this.streams = new StreamsApi(node);
@@ -110,14 +174,25 @@ public final class HttpApi {
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             .setCompressionSupported(false)
             .setDecompressionSupported(false);
-    return vertx
-        .createHttpServer(serverOptions)
-        .invalidRequestHandler(this::invalidRequest)
-        .requestHandler(router())
+    if (tls != null) {
+      tls.configure(serverOptions);
+    }
+    HttpServer created =
+        vertx
+            .createHttpServer(serverOptions)
+            .invalidRequestHandler(this::invalidRequest)
+            .requestHandler(router());
+    if (limits != null) {
+      created.connectionHandler(limits::connected);
+    }
+    return created
         .listen()
         .map(
             s -> {
               server = s;
+              if (tls != null) {
+                tls.watch(vertx, s, serverOptions);
+              }
               return s.actualPort();
             })
         .toCompletionStage()
@@ -161,6 +236,9 @@ public final class HttpApi {
 
   /** Stops accepting requests and closes connections. */
   public CompletableFuture<Void> stop() {
+    if (tls != null) {
+      tls.stop(vertx);
+    }
     CompletableFuture<Void> closed =
         server == null
             ? CompletableFuture.completedFuture(null)
@@ -173,7 +251,10 @@ public final class HttpApi {
 
   private Router router() {
     Router router = Router.router(vertx);
-    Routes routes = new Routes(router);
+    Routes routes = new Routes(router, access);
+    if (options.security() != null) {
+      secure(router, options.security());
+    }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     router
         .route()
@@ -216,6 +297,33 @@ public final class HttpApi {
                       + (allowed.isEmpty() ? "" : "; it takes " + allowed)));
         });
     return router;
+  }
+
+  /**
+   * The checks every request passes, in order, before its body is read: CORS (only with configured
+   * origins), the connection cap, the cross-site check, authentication, the request rate.
+   */
+  private void secure(Router router, HttpSecurity security) {
+    if (!security.corsOrigins().isEmpty()) {
+      router
+          .route()
+          .handler(
+              CorsHandler.create()
+                  .addOrigins(List.copyOf(security.corsOrigins()))
+                  .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
+                  .allowedMethods(
+                      Set.of(
+                          HttpMethod.GET,
+                          HttpMethod.HEAD,
+                          HttpMethod.POST,
+                          HttpMethod.PUT,
+                          HttpMethod.DELETE))
+                  .exposedHeaders(Set.of("Location", "Retry-After", "WWW-Authenticate")));
+    }
+    router.route().handler(limits.connectionCap());
+    router.route().handler(new CrossSiteGuard());
+    router.route().handler(authentication);
+    router.route().handler(limits);
   }
 
   // ------------------------------------------------------------------ refusals before a route

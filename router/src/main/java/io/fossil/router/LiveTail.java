@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * One live reader. Its state lives on the request's event loop ({@code context}); store reads and
@@ -26,6 +27,7 @@ final class LiveTail {
   private final HttpServerResponse response;
   private final Context context;
   private final Selection selection;
+  private final Predicate<String> readable;
   private final boolean head;
   private Cursor cursor;
   private boolean reading;
@@ -37,6 +39,7 @@ final class LiveTail {
 
   /**
    * @param liveReaders the count of open tails, which this one joins while it streams
+   * @param readable the streams the caller may read; null: all of them
    */
   LiveTail(
       Vertx vertx,
@@ -45,6 +48,7 @@ final class LiveTail {
       HttpServerResponse response,
       Context context,
       Selection selection,
+      Predicate<String> readable,
       boolean head) {
     this.vertx = vertx;
     this.node = node;
@@ -52,6 +56,7 @@ final class LiveTail {
     this.response = response;
     this.context = context;
     this.selection = selection;
+    this.readable = readable;
     this.head = head;
   }
 
@@ -144,12 +149,27 @@ final class LiveTail {
       return;
     }
     Buffer out = Buffer.buffer(256 * page.events().size());
+    boolean skipped = false;
     for (CursorReader.CursorEvent e : page.events()) {
+      if (readable != null && !readable.test(e.event().stream())) {
+        skipped = true;
+        continue;
+      }
+      skipped = false;
       out.appendString("id: ").appendString(e.after().encode()).appendString("\ndata: ");
       out.appendBuffer(JsonOut.of(g -> EventJson.write(g, e.event(), e.position().toString())));
       out.appendString("\n\n");
     }
-    response.write(out);
+    if (skipped) {
+      // The last events were of streams the caller may not read: an id without data moves the
+      // client's Last-Event-ID past them (an EventSource dispatches nothing for it).
+      out.appendString("id: ")
+          .appendString(page.events().get(page.events().size() - 1).after().encode())
+          .appendString("\n\n");
+    }
+    if (out.length() > 0) {
+      response.write(out);
+    }
   }
 
   void close() {

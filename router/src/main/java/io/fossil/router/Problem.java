@@ -14,6 +14,7 @@ public final class Problem extends RuntimeException {
   private final ProblemType type;
   private final transient Map<String, Object> extensions = new LinkedHashMap<>();
   private int retryAfterSeconds = -1;
+  private String challenge;
 
   public Problem(ProblemType type, String detail) {
     super(detail, null, false, false);
@@ -28,6 +29,17 @@ public final class Problem extends RuntimeException {
   public Problem retryAfter(int seconds) {
     this.retryAfterSeconds = seconds;
     return this;
+  }
+
+  /** The {@code WWW-Authenticate} challenge a 401 carries. */
+  public Problem challenge(String wwwAuthenticate) {
+    this.challenge = wwwAuthenticate;
+    return this;
+  }
+
+  /** The {@code WWW-Authenticate} challenge, or null. */
+  public String challenge() {
+    return challenge;
   }
 
   public ProblemType type() {

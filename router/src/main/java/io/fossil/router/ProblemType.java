@@ -58,6 +58,29 @@ public enum ProblemType {
   TOO_MANY_HOPS(503, "too-many-hops", "The request was redirected too many times"),
   PLACEMENT_UNAVAILABLE(503, "placement-unavailable", "The placement group cannot be reached"),
   NOT_READY(503, "not-ready", "This node is not ready"),
+  /** No credentials, or a bearer token or client certificate that is not accepted. */
+  UNAUTHENTICATED(401, "unauthenticated", "The request carries no accepted credentials"),
+  /** The principal lacks the permission the problem's {@code permission} member names. */
+  FORBIDDEN(403, "forbidden", "The caller lacks the permission this request needs"),
+  /**
+   * A state-changing request (POST, PUT, DELETE) with neither an Authorization header nor a JSON
+   * content type: what a cross-site form post looks like, refused before it is handled.
+   */
+  CROSS_SITE_REQUEST(
+      403,
+      "cross-site-request",
+      "A state-changing request needs an Authorization header or a JSON content type"),
+  /** The principal's request rate is over its limit; {@code Retry-After} says when to retry. */
+  RATE_LIMITED(429, "rate-limited", "Too many requests from this caller"),
+  /** The node's or the principal's cap on open live tails is reached. */
+  TOO_MANY_LIVE_TAILS(429, "too-many-live-tails", "Too many live tails are open"),
+  /** The node's cap on open connections is reached; the connection is closed after this. */
+  TOO_MANY_CONNECTIONS(503, "too-many-connections", "This node has too many open connections"),
+  /**
+   * The token keys (JWKS) could not be loaded, so no token can be checked; not the client's fault.
+   */
+  AUTHENTICATION_UNAVAILABLE(
+      503, "authentication-unavailable", "Credentials cannot be checked right now"),
   INTERNAL(500, "internal", "Internal error");
 
   private final int status;

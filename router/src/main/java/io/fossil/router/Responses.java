@@ -47,6 +47,9 @@ final class Responses {
     if (p.retryAfterSeconds() >= 0) {
       response.putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
     }
+    if (p.challenge() != null) {
+      response.putHeader("WWW-Authenticate", p.challenge());
+    }
     end(ctx, problemBody(p));
     return status;
   }

@@ -1,10 +1,13 @@
 package io.fossil.router;
 
+import io.fossil.security.Action;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -19,10 +22,21 @@ final class Routes {
   private record Registered(Pattern path, HttpMethod method, boolean json) {}
 
   private final Router router;
+  private final Authorization access;
   private final List<Registered> registered = new ArrayList<>();
 
-  Routes(Router router) {
+  Routes(Router router, Authorization access) {
     this.router = router;
+    this.access = access;
+  }
+
+  /**
+   * Puts the permission check for {@code action} on the resource {@code resource} names (null: no
+   * resource) in front of {@code route}'s handler; returns the route to add the handler to.
+   */
+  Route guarded(Route route, Action action, Function<RoutingContext, String> resource) {
+    access.guard(route, action, resource);
+    return route;
   }
 
   /** A route for {@code method} on every path that {@code regex} matches entirely. */

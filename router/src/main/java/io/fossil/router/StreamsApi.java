@@ -6,6 +6,7 @@ import io.fossil.owner.InvalidAppendException;
 import io.fossil.placement.PlacementView;
 import io.fossil.position.GlobalPosition;
 import io.fossil.reader.StreamReader;
+import io.fossil.security.Action;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -31,7 +32,12 @@ final class StreamsApi {
   }
 
   void register(Routes routes) {
-    routes.regex(HttpMethod.GET, "/streams/.+").handler(this::read);
+    routes
+        .guarded(
+            routes.regex(HttpMethod.GET, "/streams/.+"),
+            Action.READ,
+            ctx -> StreamPath.streamName(ctx.request().path()))
+        .handler(this::read);
   }
 
   private void read(RoutingContext ctx) {

@@ -31,8 +31,8 @@ abstract class ApiTestServer {
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   FakeNode node;
-  private HttpApi api;
-  private String base;
+  HttpApi api;
+  String base;
 
   @BeforeAll
   static void startRuntime() {
@@ -58,8 +58,27 @@ abstract class ApiTestServer {
             Duration.ofSeconds(60),
             Duration.ofMillis(100),
             3);
-    api = new HttpApi(runtime, node, options);
-    base = "http://127.0.0.1:" + api.start().join();
+    api = new HttpApi(runtime, node, options(options));
+    base = scheme() + "://127.0.0.1:" + api.start().join();
+  }
+
+  /** The options a test class runs its API with; by default the plain ones. */
+  HttpApi.Options options(HttpApi.Options plain) {
+    return plain;
+  }
+
+  /** http, or https for a test class whose options serve TLS. */
+  String scheme() {
+    return "http";
+  }
+
+  /** The client a test class calls with; by default plain HTTP, redirects not followed. */
+  HttpClient client() {
+    return CLIENT;
+  }
+
+  static HttpRuntime runtime() {
+    return runtime;
   }
 
   @AfterEach
@@ -106,6 +125,17 @@ abstract class ApiTestServer {
 
   /** Any method; a null {@code contentType} or {@code body} leaves it out. */
   Response call(String method, String path, String contentType, String body) {
+    return call(client(), method, path, contentType, body, java.util.Map.of());
+  }
+
+  /** Any method through {@code client}, with extra headers. */
+  Response call(
+      HttpClient client,
+      String method,
+      String path,
+      String contentType,
+      String body,
+      java.util.Map<String, String> headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(10))
@@ -117,8 +147,9 @@ abstract class ApiTestServer {
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
+    headers.forEach(b::header);
     try {
-      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,13 +1,19 @@
 package io.fossil.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fossil.kv.KvException;
 import io.fossil.owner.InvalidAppendException;
 import io.fossil.placement.ExpiredPositionException;
 import io.fossil.placement.PlacementReply;
 import io.fossil.position.InvalidCursorException;
+import io.fossil.security.TokenRejectedException;
+import io.fossil.security.TokenVerifier;
+import java.net.URI;
+import java.time.Clock;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +74,42 @@ class FailuresTest {
         .isEqualTo(ProblemType.INVALID_PARAMETER);
     assertThat(Failures.problemType(PlacementReply.Code.NOT_ADJACENT))
         .isEqualTo(ProblemType.PLACEMENT_REJECTED);
+  }
+
+  /**
+   * Every reason a token is refused has a problem type: the client's 401 with a challenge naming
+   * the reason, except keys that cannot be loaded, a retryable 503.
+   */
+  @ParameterizedTest
+  @EnumSource(TokenRejectedException.Reason.class)
+  void everyTokenRejectionMapsToAProblemType(TokenRejectedException.Reason reason) {
+    ProblemType type = Failures.problemType(reason);
+
+    assertThat(type)
+        .isEqualTo(
+            reason == TokenRejectedException.Reason.KEYS_UNAVAILABLE
+                ? ProblemType.AUTHENTICATION_UNAVAILABLE
+                : ProblemType.UNAUTHENTICATED);
+  }
+
+  @Test
+  void aRejectedTokenIsA401WithAChallengeNamingTheReason() {
+    TokenVerifier verifier =
+        new TokenVerifier(
+            TokenVerifier.Config.of(
+                "https://issuer.test", "fossil", Set.of("RS256"), URI.create("file:///none")),
+            Clock.systemUTC());
+    TokenRejectedException rejected =
+        catchThrowableOfType(TokenRejectedException.class, () -> verifier.verify("not-a-token"));
+
+    Problem p = Failures.problem(new CompletionException(rejected), "t");
+
+    assertThat(p.type()).isEqualTo(ProblemType.UNAUTHENTICATED);
+    assertThat(p.extensions()).containsEntry("reason", "malformed");
+    assertThat(p.challenge())
+        .isEqualTo(
+            "Bearer realm=\"fossil\", error=\"invalid_token\", error_description=\"malformed\"");
+    assertThat(p.detail()).doesNotContain("not-a-token");
   }
 
   @Test

@@ -25,6 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,7 @@ final class FakeNode implements NodeServices, AutoCloseable {
   private final StreamReader reader = new StreamReader(store);
   private final CursorReader cursorReader = new CursorReader(store);
   private final ConsumerCursors consumers = new ConsumerCursors(store);
+  private LiveHeads liveHeads;
 
   /** A view of two live members in which {@code owner} owns the open segment {@code segment}. */
   static PlacementView view(SegmentId segment, String owner) {
@@ -158,9 +160,20 @@ final class FakeNode implements NodeServices, AutoCloseable {
     return cursorReader;
   }
 
+  /** Real live heads that poll the store every 20 ms (appenders here do not report commits). */
   @Override
-  public LiveHeads liveHeads() {
-    throw new UnsupportedOperationException("no live tails in router unit tests");
+  public synchronized LiveHeads liveHeads() {
+    if (liveHeads == null) {
+      liveHeads = new LiveHeads(store, () -> view, s -> false, Duration.ofMillis(20));
+    }
+    return liveHeads;
+  }
+
+  /** Every key and value in the store, in hex: what a refused request must leave as it was. */
+  List<String> contents() {
+    return store.scan(KeyRange.all(), 10_000, false).join().entries().stream()
+        .map(e -> HexFormat.of().formatHex(e.key()) + "=" + HexFormat.of().formatHex(e.value()))
+        .toList();
   }
 
   @Override
@@ -191,6 +204,11 @@ final class FakeNode implements NodeServices, AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (liveHeads != null) {
+        liveHeads.close();
+      }
+    }
     synchronized (started) {
       started.forEach(SegmentAppender::close);
     }
