@@ -2,6 +2,7 @@ package io.fossil.router;
 
 import io.fossil.security.Authorizer;
 import io.fossil.security.Principal;
+import io.fossil.security.RateLimiter;
 import io.fossil.security.TokenVerifier;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,5 +133,14 @@ public record HttpSecurity(
      * otherwise how long until it will be (the request is refused, nothing taken).
      */
     Duration admit(Principal principal);
+
+    /** The rates of {@code security}'s token buckets. */
+    static RequestRate of(RateLimiter limiter) {
+      Objects.requireNonNull(limiter, "limiter");
+      return principal ->
+          limiter.tryAcquire(principal) instanceof RateLimiter.Admission.Limited limited
+              ? limited.delay()
+              : Duration.ZERO;
+    }
   }
 }

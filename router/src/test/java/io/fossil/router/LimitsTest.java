@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fossil.owner.SegmentAppender;
 import io.fossil.security.Principal;
+import io.fossil.security.RateLimiter;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
@@ -80,6 +81,18 @@ class LimitsTest extends SecureApiTestServer {
     clock.advance(Duration.ofSeconds(20));
     Response later = as("alice", "POST", "/streams/orders-1", "application/json", events(-1L, "a"));
     assertThat(later.status()).as(later.raw().body()).isEqualTo(201);
+  }
+
+  @Test
+  void securitysRateLimiterIsARequestRate() {
+    HttpSecurity.RequestRate rate =
+        HttpSecurity.RequestRate.of(
+            new RateLimiter(
+                new RateLimiter.Config(1, 1, Duration.ofHours(1), Duration.ofHours(1), 10)));
+
+    assertThat(rate.admit(Principal.token("alice"))).isEqualTo(Duration.ZERO);
+    assertThat(rate.admit(Principal.token("alice"))).isPositive();
+    assertThat(rate.admit(Principal.token("ops"))).isEqualTo(Duration.ZERO);
   }
 
   @Test

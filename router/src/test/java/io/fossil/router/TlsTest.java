@@ -56,8 +56,7 @@ class TlsTest extends SecureApiTestServer {
   void aClientCertificateFromAnotherCaFailsTheHandshakeAndChangesNothing() throws Exception {
     node.runAppender(FakeNode.RING, SegmentAppender.Config.DEFAULT);
     List<String> before = node.contents();
-    HttpClient stranger =
-        client(context(otherCa.issueClient("app", Duration.ofDays(1)), ca, true));
+    HttpClient stranger = client(context(otherCa.issueClient("app", Duration.ofDays(1)), ca, true));
 
     assertThatThrownBy(
             () ->
