@@ -61,6 +61,10 @@ import javax.net.ssl.SSLContext;
  * Config#jwksMaxAge()}, re-loaded when a token names an unknown key but at most once per {@link
  * Config#minRefreshInterval()}; a failed load keeps the previous keys.
  *
+ * <p>A token that verified is remembered for up to 60 s (never past its {@code exp}), so repeated
+ * requests with one token cost one signature check a minute; a key withdrawn from the JWKS stops
+ * working at most a minute after the verifier has re-read the key set.
+ *
  * <p>Thread-safe. Every refusal is a {@link TokenRejectedException} with a stable reason whose
  * message never contains the token.
  */
@@ -158,6 +162,7 @@ public final class TokenVerifier {
   private final Set<JWSAlgorithm> algorithms;
   private final KeySetCache keys;
   private final DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+  private final VerifiedTokens recent = new VerifiedTokens(Duration.ofSeconds(60), 10_000);
 
   /** Keys from a file, or over HTTPS trusting the JDK's default CAs. */
   public TokenVerifier(Config config, Clock clock) {
@@ -185,6 +190,22 @@ public final class TokenVerifier {
    * @throws TokenRejectedException with the first reason the token fails
    */
   public VerifiedToken verify(String token) throws TokenRejectedException {
+    Instant now = clock.instant();
+    VerifiedToken known = token == null ? null : recent.get(token, now);
+    if (known != null) {
+      return known;
+    }
+    VerifiedToken verified = verifyNow(token);
+    recent.put(token, verified, now);
+    return verified;
+  }
+
+  /** Verified tokens remembered now (tests). */
+  int remembered() {
+    return recent.size();
+  }
+
+  private VerifiedToken verifyNow(String token) throws TokenRejectedException {
     if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
       throw new TokenRejectedException(MALFORMED);
     }

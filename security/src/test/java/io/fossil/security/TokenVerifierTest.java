@@ -189,6 +189,28 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aVerifiedTokenIsRememberedForAMinuteButNeverPastItsExpiry() throws Exception {
+    String token = sign(rsa, JWSAlgorithm.RS256, c -> c.expirationTime(at(3600)));
+    verifier.verify(token);
+    assertThat(verifier.remembered()).isEqualTo(1);
+    // k1 is withdrawn, and an unknown kid makes the verifier re-read the key set without it.
+    publish(ec);
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(reason(sign(rsa.toRSAKey(), "k9", JWSAlgorithm.RS256))).isEqualTo(UNKNOWN_KEY);
+    assertThat(loads).hasValue(2);
+    // Remembered within the minute, verified again (and refused) after it.
+    assertThat(verifier.verify(token).principal()).isEqualTo(Principal.token("alice"));
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(reason(token)).isEqualTo(UNKNOWN_KEY);
+
+    String shortLived = sign(ec, JWSAlgorithm.ES256, c -> c.expirationTime(at(90)));
+    verifier.verify(shortLived);
+    clock.advance(Duration.ofSeconds(30 + 60)); // past exp + skew
+    assertThat(reason(shortLived)).isEqualTo(EXPIRED);
+    assertThat(reason(tamper(shortLived))).isEqualTo(BAD_SIGNATURE);
+  }
+
+  @Test
   void withoutAnyKeysTheServerIsAtFault() throws Exception {
     Files.delete(jwks);
     assertThat(reason(sign(rsa, JWSAlgorithm.RS256, c -> {}))).isEqualTo(KEYS_UNAVAILABLE);
