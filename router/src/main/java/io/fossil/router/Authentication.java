@@ -19,16 +19,27 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * kept on the request for {@link Authorization} and {@link RequestLimits}. No credential, or one
  * that is refused, is a 401 {@code unauthenticated} with a {@code WWW-Authenticate: Bearer}
  * challenge ({@code error="invalid_token"} and the reason code when a token was sent); nothing
- * after this handler runs then. {@code /health/live} and {@code /health/ready} are open.
+ * after this handler runs then. {@code /health/live}, {@code /health/ready} and {@code
+ * /positions/compare} are open.
  *
- * <p>Runs on the request's event loop. Verifying a token reads the key set from memory; only when a
- * token names an unknown key is it loaded again, at most once per the verifier's refresh interval.
+ * <p>Runs on the request's event loop; thread-safe. Verifying a token reads the key set from
+ * memory; when the key set is stale (5 minutes by default) or a token names an unknown key, the
+ * verifier loads it again on the calling thread, at most once per its refresh interval.
  */
 final class Authentication implements Handler<RoutingContext> {
 
   private static final String PRINCIPAL = "fossil.principal";
+
+  /** Open routes: health, and the comparison of two positions (decided from the ids alone). */
   private static final Set<String> OPEN =
-      Set.of("/health/live", "/health/live/", "/health/ready", "/health/ready/");
+      Set.of(
+          "/health/live",
+          "/health/live/",
+          "/health/ready",
+          "/health/ready/",
+          "/positions/compare",
+          "/positions/compare/");
+
   private static final String BEARER = "bearer ";
 
   private final TokenVerifier tokens;

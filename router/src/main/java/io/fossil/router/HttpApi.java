@@ -1,5 +1,6 @@
 package io.fossil.router;
 
+import io.fossil.security.Reload;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Vertx;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API one node serves (Vert.x): the server, its limits, and the table of routes, each
@@ -30,6 +33,11 @@ import java.util.concurrent.TimeUnit;
 public final class HttpApi {
 
   private static final int REQUEST_LINE_LIMIT = 8 << 10;
+
+  /** How often the permissions file is checked for changes (with security). */
+  static final Duration PERMISSIONS_CHECK = Duration.ofSeconds(10);
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
   /**
    * @param host the address to bind (redirects name the address each node registered with
@@ -138,6 +146,7 @@ public final class HttpApi {
   private final RequestLimits limits;
   private final ServerTls tls;
   private HttpServer server;
+  private long permissionsTimer = -1;
 
   public HttpApi(HttpRuntime runtime, NodeServices node, Options options) {
     this.vertx = runtime.vertx();
@@ -193,6 +202,10 @@ public final class HttpApi {
               if (tls != null) {
                 tls.watch(vertx, s, serverOptions);
               }
+              if (options.security() != null) {
+                permissionsTimer =
+                    vertx.setPeriodic(PERMISSIONS_CHECK.toMillis(), id -> reloadPermissions());
+              }
               return s.actualPort();
             })
         .toCompletionStage()
@@ -238,6 +251,9 @@ public final class HttpApi {
   public CompletableFuture<Void> stop() {
     if (tls != null) {
       tls.stop(vertx);
+    }
+    if (permissionsTimer >= 0) {
+      vertx.cancelTimer(permissionsTimer);
     }
     CompletableFuture<Void> closed =
         server == null
@@ -324,6 +340,13 @@ public final class HttpApi {
     router.route().handler(new CrossSiteGuard());
     router.route().handler(authentication);
     router.route().handler(limits);
+  }
+
+  /** Applies a changed permissions file; one that does not parse is logged, the old grants stay. */
+  private void reloadPermissions() {
+    if (options.security().authorizer().reloadIfChanged() instanceof Reload.Failed failed) {
+      LOG.warn("permissions not reloaded: {}", failed.reason());
+    }
   }
 
   // ------------------------------------------------------------------ refusals before a route
