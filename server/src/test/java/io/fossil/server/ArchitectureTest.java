@@ -45,12 +45,14 @@ class ArchitectureTest {
   static {
     module("positions", "io.fossil.position..");
     module("kv-spi", "io.fossil.kv"); // the package itself; its subpackages are the backends
+    module("security", "io.fossil.security..");
     module("kv-mem", "io.fossil.kv.mem..", "kv-spi");
     module("kv-rocksdb", "io.fossil.kv.rocksdb..", "kv-spi");
     module("kv-etcd", "io.fossil.kv.etcd..", "kv-spi");
     module("kv-fdb", "io.fossil.kv.fdb..", "kv-spi");
     module("storage-format", "io.fossil.storage..", "kv-spi", "positions");
-    module("placement", "io.fossil.placement..", "kv-spi", "positions", "storage-format");
+    module(
+        "placement", "io.fossil.placement..", "kv-spi", "positions", "security", "storage-format");
     module("segment-owner", "io.fossil.owner..", "kv-spi", "positions", "storage-format");
     module("reader", "io.fossil.reader..", "kv-spi", "positions", "storage-format", "placement");
     module(
@@ -66,6 +68,7 @@ class ArchitectureTest {
         "io.fossil.router..",
         "kv-spi",
         "positions",
+        "security",
         "storage-format",
         "placement",
         "segment-owner",
@@ -76,6 +79,7 @@ class ArchitectureTest {
         "io.fossil.server..",
         "kv-spi",
         "positions",
+        "security",
         "storage-format",
         "placement",
         "segment-owner",
