@@ -13,6 +13,7 @@ import io.fossil.placement.PlacementCommand.Split;
 import io.fossil.placement.PlacementCommand.Tick;
 import io.fossil.placement.PlacementReply.Code;
 import io.fossil.placement.PlacementReply.Rejected;
+import io.fossil.security.Principal;
 import java.util.List;
 import java.util.Optional;
 
@@ -66,6 +67,19 @@ public final class PlacementController {
     }
     PlacementReply reply = dispatch(command);
     return new Result(records.end(), reply);
+  }
+
+  /**
+   * As {@link #execute(PlacementCommand, long)}, for a command {@code caller} sent: a command the
+   * caller may not send (ADR 27) is a {@link Code#FORBIDDEN} refusal that emits no record, not even
+   * the clock's.
+   */
+  public Result execute(PlacementCommand command, long logTime, Principal caller) {
+    Optional<Rejected> refused = CallerCheck.refusal(command, caller, state);
+    if (refused.isPresent()) {
+      return new Result(List.of(), refused.get());
+    }
+    return execute(command, logTime);
   }
 
   private PlacementReply dispatch(PlacementCommand command) {

@@ -38,6 +38,8 @@ public sealed interface PlacementReply {
     SEQUENCES_EXHAUSTED,
     CONFLICT,
     NOT_INITIALIZED,
-    NOT_COMPACTABLE
+    NOT_COMPACTABLE,
+    /** The calling principal may not send this command (ADR 27); nothing changed. */
+    FORBIDDEN
   }
 }

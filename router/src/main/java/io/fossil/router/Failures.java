@@ -60,7 +60,8 @@ final class Failures {
           SEQUENCES_EXHAUSTED,
           CONFLICT,
           NOT_INITIALIZED,
-          NOT_COMPACTABLE ->
+          NOT_COMPACTABLE,
+          FORBIDDEN ->
           ProblemType.PLACEMENT_REJECTED;
     };
   }

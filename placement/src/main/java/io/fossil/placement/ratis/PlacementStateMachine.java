@@ -6,6 +6,7 @@ import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementController;
 import io.fossil.placement.PlacementState;
 import io.fossil.placement.PlacementView;
+import io.fossil.security.Principal;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,12 @@ import org.apache.ratis.util.MD5FileUtil;
  * #applyTransaction} runs the controller, queries read a {@link PlacementView}. Expected refusals
  * are reply values; an exception from apply would stop the server, so only a broken invariant (a
  * bug) may throw.
+ *
+ * <p>With TLS ({@code secure}), every command reaches the leader wrapped in a {@link
+ * CallerEnvelope} by its gRPC interceptor; {@link #startTransaction} refuses one that is not, and
+ * apply asks the controller whether that caller may send that command (ADR 27), from the log entry
+ * and the state alone. An entry without an envelope (written without TLS, or before it was turned
+ * on) is applied as it always was.
  */
 final class PlacementStateMachine extends BaseStateMachine {
 
@@ -49,6 +57,7 @@ final class PlacementStateMachine extends BaseStateMachine {
   private final PlacementConfig config;
   private final Clock clock;
   private final ScheduledExecutorService timer;
+  private final boolean secure;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final List<Waiter> waiters = new ArrayList<>();
   private PlacementController controller;
@@ -56,10 +65,12 @@ final class PlacementStateMachine extends BaseStateMachine {
 
   private record Waiter(long afterVersion, CompletableFuture<Message> future) {}
 
-  PlacementStateMachine(PlacementConfig config, Clock clock, ScheduledExecutorService timer) {
+  PlacementStateMachine(
+      PlacementConfig config, Clock clock, ScheduledExecutorService timer, boolean secure) {
     this.config = config;
     this.clock = clock;
     this.timer = timer;
+    this.secure = secure;
     reset(new PlacementState(config));
   }
 
@@ -126,6 +137,13 @@ final class PlacementStateMachine extends BaseStateMachine {
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString command = request.getMessage().getContent();
+    if (secure && !CallerEnvelope.isWrapped(command.asReadOnlyByteBuffer())) {
+      TransactionContext refused =
+          TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).build();
+      refused.setException(
+          new IOException("a command must come through the voters' TLS interceptor (ADR 27)"));
+      return refused;
+    }
     ByteBuffer stamped = ByteBuffer.allocate(8 + command.size());
     stamped.putLong(clock.millis());
     command.copyTo(stamped);
@@ -142,8 +160,21 @@ final class PlacementStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
     long logTime = data.getLong();
-    byte[] commandBytes = new byte[data.remaining()];
-    data.get(commandBytes);
+    Principal caller = null;
+    byte[] commandBytes;
+    if (CallerEnvelope.isWrapped(data)) {
+      Optional<CallerEnvelope.Opened> opened = CallerEnvelope.open(data);
+      if (opened.isEmpty()) {
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException("a caller envelope that does not parse"));
+      }
+      caller = opened.get().caller();
+      commandBytes = opened.get().command();
+    } else {
+      commandBytes = new byte[data.remaining()];
+      data.get(commandBytes);
+    }
     PlacementCommand command;
     try {
       command = PlacementCodec.decodeCommand(commandBytes);
@@ -153,7 +184,10 @@ final class PlacementStateMachine extends BaseStateMachine {
     }
     byte[] reply;
     synchronized (this) {
-      PlacementController.Result result = controller.execute(command, logTime);
+      PlacementController.Result result =
+          caller == null
+              ? controller.execute(command, logTime)
+              : controller.execute(command, logTime, caller);
       reply = PlacementCodec.encode(result.reply());
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       view = controller.state().view();

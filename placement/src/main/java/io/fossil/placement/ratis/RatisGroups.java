@@ -25,6 +25,16 @@ final class RatisGroups {
                 .toList());
   }
 
+  /** The host of a Raft address (host:port, or [v6]:port), without brackets. */
+  static String host(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("Raft address '" + address + "' has no host (host:port)");
+    }
+    String host = address.substring(0, colon);
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
   static int port(String address) {
     int colon = address.lastIndexOf(':');
     if (colon < 0) {

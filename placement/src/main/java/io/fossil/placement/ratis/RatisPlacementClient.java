@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -77,14 +78,20 @@ public final class RatisPlacementClient implements PlacementClient {
           });
 
   private final RaftGroup group;
+  private final ControlPlaneSecurity security;
   private final Duration requestTimeout;
   private final Duration callTimeout;
   private final AtomicReference<RaftClient> client = new AtomicReference<>();
   private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
   private volatile boolean closed;
 
-  private RatisPlacementClient(RaftGroup group, Duration requestTimeout, Duration callTimeout) {
+  private RatisPlacementClient(
+      RaftGroup group,
+      Duration requestTimeout,
+      Duration callTimeout,
+      ControlPlaneSecurity security) {
     this.group = group;
+    this.security = security;
     this.requestTimeout = requestTimeout;
     this.callTimeout = callTimeout;
     client.set(newRaftClient(group.getPeers().iterator().next().getId()));
@@ -108,6 +115,24 @@ public final class RatisPlacementClient implements PlacementClient {
    */
   public static RatisPlacementClient connect(
       String groupName, Map<String, String> peers, Duration requestTimeout, Duration callTimeout) {
+    return connect(groupName, peers, requestTimeout, callTimeout, ControlPlaneSecurity.insecure());
+  }
+
+  /**
+   * Connects to the group of the given voters (id → host:port), over mutual TLS if {@code security}
+   * says so (then the voters know this client by its certificate).
+   *
+   * @param requestTimeout how long one attempt waits for its answer
+   * @param callTimeout how long a call keeps retrying before it fails; at least {@code
+   *     requestTimeout}
+   */
+  public static RatisPlacementClient connect(
+      String groupName,
+      Map<String, String> peers,
+      Duration requestTimeout,
+      Duration callTimeout,
+      ControlPlaneSecurity security) {
+    Objects.requireNonNull(security, "security");
     if (requestTimeout.toMillis() < 10 || callTimeout.compareTo(requestTimeout) < 0) {
       throw new IllegalArgumentException(
           "need 10 ms <= requestTimeout <= callTimeout, got "
@@ -116,7 +141,7 @@ public final class RatisPlacementClient implements PlacementClient {
               + callTimeout);
     }
     return new RatisPlacementClient(
-        RatisGroups.group(groupName, peers), requestTimeout, callTimeout);
+        RatisGroups.group(groupName, peers), requestTimeout, callTimeout, security);
   }
 
   /**
@@ -141,6 +166,7 @@ public final class RatisPlacementClient implements PlacementClient {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setRaftGroup(group)
+        .setParameters(security.clientParameters())
         .setLeaderId(firstTry)
         .setRetryPolicy(retry.build())
         .build();

@@ -55,6 +55,9 @@ public final class RatisPlacementPeer implements AutoCloseable {
    * @param groupName names the Raft group; identical on every voter
    * @param tickInterval how often the leader ticks (a fraction of the lease)
    * @param snapshotEvery take a snapshot after this many log entries
+   * @param bindHost the address the Raft port listens on; null = the host of this voter's own Raft
+   *     address (so never every interface unless asked for, with {@code 0.0.0.0})
+   * @param security plain gRPC, or mutual TLS with identities (ADR 27)
    */
   public record Config(
       String nodeId,
@@ -63,7 +66,30 @@ public final class RatisPlacementPeer implements AutoCloseable {
       String groupName,
       PlacementConfig placement,
       Duration tickInterval,
-      long snapshotEvery) {
+      long snapshotEvery,
+      String bindHost,
+      ControlPlaneSecurity security) {
+
+    /** Plain gRPC, bound to the host of this voter's own Raft address. */
+    public Config(
+        String nodeId,
+        Map<String, String> peers,
+        Path storageDir,
+        String groupName,
+        PlacementConfig placement,
+        Duration tickInterval,
+        long snapshotEvery) {
+      this(
+          nodeId,
+          peers,
+          storageDir,
+          groupName,
+          placement,
+          tickInterval,
+          snapshotEvery,
+          null,
+          ControlPlaneSecurity.insecure());
+    }
 
     public Config {
       Objects.requireNonNull(nodeId, "nodeId");
@@ -77,6 +103,10 @@ public final class RatisPlacementPeer implements AutoCloseable {
       }
       if (snapshotEvery < 1) {
         throw new IllegalArgumentException("snapshotEvery must be at least 1");
+      }
+      Objects.requireNonNull(security, "security");
+      if (bindHost == null || bindHost.isBlank()) {
+        bindHost = RatisGroups.host(peers.get(nodeId));
       }
     }
   }
@@ -101,7 +131,8 @@ public final class RatisPlacementPeer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.stateMachine = new PlacementStateMachine(config.placement(), clock, timer);
+    this.stateMachine =
+        new PlacementStateMachine(config.placement(), clock, timer, config.security().isSecure());
     this.group = RatisGroups.group(config.groupName(), config.peers());
     this.reserver = new SequenceReserver(store);
     RaftProperties properties = new RaftProperties();
@@ -113,6 +144,7 @@ public final class RatisPlacementPeer implements AutoCloseable {
         properties, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(
         properties, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+    GrpcConfigKeys.Server.setHost(properties, config.bindHost());
     GrpcConfigKeys.Server.setPort(
         properties, RatisGroups.port(config.peers().get(config.nodeId())));
     try {
@@ -121,6 +153,7 @@ public final class RatisPlacementPeer implements AutoCloseable {
               .setServerId(RaftPeerId.valueOf(config.nodeId()))
               .setGroup(group)
               .setProperties(properties)
+              .setParameters(config.security().serverParameters(config.peers().keySet()))
               .setStateMachine(stateMachine)
               .setOption(RaftStorage.StartupOption.RECOVER)
               .build();
@@ -143,7 +176,11 @@ public final class RatisPlacementPeer implements AutoCloseable {
           }
           client =
               RatisPlacementClient.connect(
-                  config.groupName(), config.peers(), Duration.ofSeconds(10));
+                  config.groupName(),
+                  config.peers(),
+                  Duration.ofSeconds(10),
+                  Duration.ofSeconds(30),
+                  config.security());
           long every = config.tickInterval().toMillis();
           timer.scheduleWithFixedDelay(this::leaderDuties, every, every, TimeUnit.MILLISECONDS);
         });

@@ -1,6 +1,7 @@
 package io.fossil.placement.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fossil.placement.PlacementCodec;
@@ -8,8 +9,11 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,6 +154,26 @@ class RatisPlacementGroupTest {
     // The other follower keeps the majority, so the leader stays and sees one link down.
     await().atMost(BOUND).until(() -> leader.longestFollowerSilenceMillis().orElse(-1) > 3_000);
     assertThat(leader.isLeader()).isTrue();
+  }
+
+  @Test
+  void eachVoterListensOnlyOnTheHostOfItsOwnRaftAddress() throws Exception {
+    for (String address : group.addresses.values()) {
+      int port = RatisGroups.port(address);
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        assertThat(s.isConnected()).isTrue();
+      }
+      // Another loopback address reaches the same machine, but nothing listens there: the port
+      // is bound to 127.0.0.1 alone, not to every interface.
+      assertThatThrownBy(
+              () -> {
+                try (Socket s = new Socket()) {
+                  s.connect(new InetSocketAddress("127.0.0.2", port), 5_000);
+                }
+              })
+          .isInstanceOf(ConnectException.class);
+    }
   }
 
   private void registerThreeNodes() throws Exception {

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.ratis.util.ExitUtils;
 
 /**
@@ -43,11 +44,19 @@ final class TestGroup implements AutoCloseable {
   final List<RatisPlacementPeer> peers = new ArrayList<>();
   private final Path dir;
   private final long snapshotEvery;
+  private final Function<String, ControlPlaneSecurity> security;
 
   /** Voters keep their Raft storage under {@code dir/id} and snapshot every so many entries. */
   TestGroup(Path dir, long snapshotEvery) throws IOException {
+    this(dir, snapshotEvery, id -> ControlPlaneSecurity.insecure());
+  }
+
+  /** As above, each voter protected as {@code security} says for its id. */
+  TestGroup(Path dir, long snapshotEvery, Function<String, ControlPlaneSecurity> security)
+      throws IOException {
     this.dir = dir;
     this.snapshotEvery = snapshotEvery;
+    this.security = security;
     for (String id : List.of("p1", "p2", "p3")) {
       try (ServerSocket s = new ServerSocket(0)) {
         addresses.put(id, "127.0.0.1:" + s.getLocalPort());
@@ -80,7 +89,9 @@ final class TestGroup implements AutoCloseable {
                   name,
                   new PlacementConfig(8, 3, 600_000, 4),
                   Duration.ofMillis(100),
-                  snapshotEvery),
+                  snapshotEvery,
+                  null,
+                  security.apply(id)),
               store,
               Clock.systemUTC());
       try {
