@@ -100,7 +100,9 @@ public final class DevCluster implements AutoCloseable {
                     placement,
                     SegmentAppender.Config.DEFAULT,
                     timeout,
-                    options.compaction()),
+                    options.compaction(),
+                    null,
+                    SecurityOptions.NONE),
                 store,
                 cluster.runtime);
         cluster.nodes.add(node);

@@ -64,6 +64,9 @@ public final class Node implements NodeServices, AutoCloseable {
    * @param advertisedHttp the host:port other nodes and clients use to reach this node's API
    * @param raftDir where this node keeps its Raft log if it is a voter
    * @param startupTimeout how long registration retries while the placement group elects a leader
+   * @param raftBind the address this node's Raft port listens on; null = the host of its own
+   *     address in {@code voters}
+   * @param security TLS material (mutual TLS on the placement group), or none
    */
   public record Config(
       String nodeId,
@@ -74,10 +77,13 @@ public final class Node implements NodeServices, AutoCloseable {
       PlacementConfig placement,
       SegmentAppender.Config appender,
       Duration startupTimeout,
-      Compactor.Options compaction) {
+      Compactor.Options compaction,
+      String raftBind,
+      SecurityOptions security) {
 
     public Config {
       Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(security, "security");
       voters = Map.copyOf(voters);
     }
   }

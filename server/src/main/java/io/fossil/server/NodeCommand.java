@@ -67,6 +67,36 @@ final class NodeCommand implements Callable<Integer> {
   String voters;
 
   @Option(
+      names = "--raft-bind",
+      description =
+          "address the Raft port listens on (default: the host of this node's own --voters"
+              + " address, so 127.0.0.1 without --voters; with --kubernetes, the pod IP;"
+              + " 0.0.0.0 = every interface)")
+  String raftBind;
+
+  @Option(
+      names = "--tls-key",
+      description =
+          "this node's private key, PEM (tls.key); with --tls-cert and --tls-ca, the placement"
+              + " group's Raft traffic runs over mutual TLS")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-cert",
+      description =
+          "this node's certificate chain, PEM, leaf first (tls.crt); its SANs name"
+              + " urn:fossil:node:<node-id> and the hosts of its addresses")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-ca",
+      description = "the cluster CA's certificate, PEM (ca.crt): whom this node trusts")
+  Path tlsCa;
+
+  @Option(names = "--insecure", description = "run without TLS, on purpose")
+  boolean insecure;
+
+  @Option(
       names = "--data",
       description = "directory for this node's Raft log (default: ${DEFAULT-VALUE})")
   Path data = Path.of("fossil-data");
@@ -158,6 +188,12 @@ final class NodeCommand implements Callable<Integer> {
               + ". Run a multi-process cluster on a shared store (--store etcd://... or fdb:...),"
               + " or use 'fossil dev' for several nodes in one process.");
     }
+    SecurityOptions security;
+    try {
+      security = new SecurityOptions(tlsKey, tlsCert, tlsCa, insecure);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (maxBody < 1024) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-body must be at least 1024 bytes");
@@ -201,7 +237,9 @@ final class NodeCommand implements Callable<Integer> {
                     PlacementConfig.DEFAULT.maxMovesPerTick()),
                 appenderConfig,
                 Duration.ofSeconds(60),
-                compaction),
+                compaction,
+                raftBind,
+                security),
             kv,
             runtime);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -249,6 +287,10 @@ final class NodeCommand implements Callable<Integer> {
     }
     nodeId = resolved.nodeId();
     voters = resolved.voters();
+    if (kubernetes.enabled() && (raftBind == null || raftBind.isBlank())) {
+      // Peers dial the pod's DNS name, which resolves to its IP.
+      raftBind = KubernetesPod.fromEnvironment(env).ip();
+    }
     advertise = resolved.advertise();
     httpHost = resolved.httpHost() != null ? resolved.httpHost() : "0.0.0.0";
   }

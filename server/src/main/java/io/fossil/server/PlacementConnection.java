@@ -6,16 +6,26 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
+import io.fossil.placement.ratis.ControlPlaneSecurity;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
+import io.fossil.security.Reload;
+import io.fossil.security.TlsMaterial;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's way to the placement group: its Raft voter, if the node is one, and the client
@@ -23,8 +33,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * starts the voter and then connects the client; a call before that throws {@link
  * IllegalStateException}. Thread-safe. {@link #close()} closes the client, then the voter; it is
  * idempotent.
+ *
+ * <p>With TLS material ({@link SecurityOptions}), the voter and the client speak mutual TLS and the
+ * voter knows its callers by their certificates (ADR 27); the material is reloaded when its files
+ * change. The voter's Raft port listens on the host of its own address unless told otherwise.
  */
 final class PlacementConnection implements PlacementClient {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PlacementConnection.class);
 
   /**
    * How this node reaches the placement group.
@@ -35,6 +51,9 @@ final class PlacementConnection implements PlacementClient {
    * @param snapshotEvery Raft log entries between two snapshots of the voter
    * @param requestTimeout how long one attempt of a placement call waits for its answer
    * @param callTimeout how long a placement call keeps retrying; at least {@code requestTimeout}
+   * @param raftBind the address the voter's Raft port listens on; null = the host of its own
+   *     address in {@code voters}
+   * @param security TLS material for the voter and the client, or none
    */
   record Config(
       String nodeId,
@@ -45,7 +64,9 @@ final class PlacementConnection implements PlacementClient {
       Duration raftTick,
       long snapshotEvery,
       Duration requestTimeout,
-      Duration callTimeout) {
+      Duration callTimeout,
+      String raftBind,
+      SecurityOptions security) {
 
     /** The voter ticks ten times per lease ... */
     static final int RAFT_TICKS_PER_LEASE = 10;
@@ -61,6 +82,7 @@ final class PlacementConnection implements PlacementClient {
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(group, "group");
       Objects.requireNonNull(placement, "placement");
+      Objects.requireNonNull(security, "security");
       voters = Map.copyOf(voters);
       if (raftTick.isNegative() || raftTick.isZero()) {
         throw new IllegalArgumentException("raftTick must be positive, was " + raftTick);
@@ -94,7 +116,9 @@ final class PlacementConnection implements PlacementClient {
           Duration.ofMillis(Math.max(MIN_RAFT_TICK.toMillis(), leaseMillis / RAFT_TICKS_PER_LEASE)),
           SNAPSHOT_EVERY,
           REQUEST_TIMEOUT,
-          lease.compareTo(REQUEST_TIMEOUT) > 0 ? lease : REQUEST_TIMEOUT);
+          lease.compareTo(REQUEST_TIMEOUT) > 0 ? lease : REQUEST_TIMEOUT,
+          node.raftBind(),
+          node.security());
     }
 
     boolean isVoter() {
@@ -102,15 +126,58 @@ final class PlacementConnection implements PlacementClient {
     }
   }
 
+  /** How often the TLS files are checked for a rotation. */
+  static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
+
   private final Config config;
   private final KvStore store;
+  private final ControlPlaneSecurity security;
+  private final ScheduledExecutorService reloader;
   private volatile RatisPlacementPeer peer;
   private volatile PlacementClient client;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /**
+   * Loads the TLS material, if any, and checks it for rotated files every {@link
+   * #TLS_RELOAD_INTERVAL} from then on.
+   *
+   * @throws IllegalArgumentException if the TLS files cannot be read, do not parse, or the key is
+   *     not the certificate's
+   */
   PlacementConnection(Config config, KvStore store) {
     this.config = config;
     this.store = store;
+    SecurityOptions options = config.security();
+    if (!options.tls()) {
+      this.security = ControlPlaneSecurity.insecure();
+      this.reloader = null;
+      return;
+    }
+    TlsMaterial material;
+    try {
+      material = TlsMaterial.load(options.tlsKey(), options.tlsCert(), options.tlsCa());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot load the TLS material: " + e.getMessage(), e);
+    }
+    this.security = ControlPlaneSecurity.mutualTls(material);
+    this.reloader =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fossil-tls-reload-" + config.nodeId());
+              t.setDaemon(true);
+              return t;
+            });
+    long every = TLS_RELOAD_INTERVAL.toMillis();
+    reloader.scheduleWithFixedDelay(() -> reload(material), every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void reload(TlsMaterial material) {
+    Reload outcome = material.reloadIfChanged();
+    if (outcome instanceof Reload.Applied) {
+      LOG.info("node {}: new TLS material, used from the next handshake on", config.nodeId());
+    } else if (outcome instanceof Reload.Failed f) {
+      LOG.warn("node {}: keeping the TLS material in use: {}", config.nodeId(), f.reason());
+    }
   }
 
   /** Starts the voter (if this node is one) and, once it runs, connects the client. */
@@ -126,7 +193,9 @@ final class PlacementConnection implements PlacementClient {
                   config.group(),
                   config.placement(),
                   config.raftTick(),
-                  config.snapshotEvery()),
+                  config.snapshotEvery(),
+                  config.raftBind(),
+                  security),
               store,
               Clock.systemUTC());
       voter = peer.start();
@@ -138,7 +207,8 @@ final class PlacementConnection implements PlacementClient {
                     config.group(),
                     config.voters(),
                     config.requestTimeout(),
-                    config.callTimeout()));
+                    config.callTimeout(),
+                    security));
   }
 
   /** Whether this node's voter leads the placement group now. */
@@ -184,6 +254,9 @@ final class PlacementConnection implements PlacementClient {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (reloader != null) {
+      reloader.shutdownNow();
     }
     PlacementClient c = client;
     if (c != null) {

@@ -231,7 +231,9 @@ class MembershipTest {
             new PlacementConfig(4, expectedVoters, LEASE.toMillis(), 4),
             null,
             Duration.ofSeconds(60),
-            null));
+            null,
+            null,
+            SecurityOptions.NONE));
   }
 
   private static PlacementView view(long version, List<Segment> segments) {

@@ -39,4 +39,28 @@ class NodeCommandTest {
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString()).contains("--compaction-share");
   }
+
+  @Test
+  void tlsNeedsAllThreeFilesAndIsNotInsecure() {
+    String[][] cases = {
+      {"--tls-key=/k.pem"},
+      {"--tls-key=/k.pem", "--tls-cert=/c.pem"},
+      {"--tls-cert=/c.pem", "--tls-ca=/ca.pem"},
+      {"--tls-key=/k.pem", "--tls-cert=/c.pem", "--tls-ca=/ca.pem", "--insecure"}
+    };
+    for (String[] tls : cases) {
+      StringWriter err = new StringWriter();
+      String[] args = new String[3 + tls.length];
+      args[0] = "--node-id=n1";
+      args[1] = "--store=etcd://127.0.0.1:1/never-used";
+      args[2] = "--voters=n1=127.0.0.1:1";
+      System.arraycopy(tls, 0, args, 3, tls.length);
+      int exit = new CommandLine(new NodeCommand()).setErr(new PrintWriter(err)).execute(args);
+
+      assertThat(exit).as(String.join(" ", tls)).isEqualTo(2);
+      assertThat(err.toString())
+          .as(String.join(" ", tls))
+          .contains("--tls-", "--insecure".equals(tls[tls.length - 1]) ? "--insecure" : "missing");
+    }
+  }
 }

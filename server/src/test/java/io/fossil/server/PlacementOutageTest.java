@@ -78,7 +78,9 @@ class PlacementOutageTest {
                 PLACEMENT,
                 SegmentAppender.Config.DEFAULT,
                 Duration.ofSeconds(60),
-                Compactor.Options.DEFAULTS),
+                Compactor.Options.DEFAULTS,
+                null,
+                SecurityOptions.NONE),
             store,
             runtime);
     node.start().get(60, TimeUnit.SECONDS);
