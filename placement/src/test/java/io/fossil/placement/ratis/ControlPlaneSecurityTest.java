@@ -95,6 +95,15 @@ class ControlPlaneSecurityTest {
         n1.submit(new PlacementCommand.Register("n1", 1, "http://n1", "n1:1"))
             .get(30, TimeUnit.SECONDS);
     assertThat(registered).isInstanceOf(PlacementReply.Leased.class);
+    // The leader's own work settles first (sequences reserved; the ring waits for three members),
+    // so what an attack test sees change could only be the attack's doing.
+    await()
+        .atMost(BOUND)
+        .until(
+            () -> {
+              PlacementView v = n1.view().get(30, TimeUnit.SECONDS);
+              return v.clusterId() != null;
+            });
   }
 
   @AfterAll
