@@ -1,10 +1,8 @@
 package io.fossil.router;
 
-import io.fossil.security.Reload;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -12,14 +10,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API one node serves (Vert.x): the server, its limits, and the table of routes, each
@@ -33,11 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi {
 
   private static final int REQUEST_LINE_LIMIT = 8 << 10;
-
-  /** How often the permissions file is checked for changes (with security). */
-  static final Duration PERMISSIONS_CHECK = Duration.ofSeconds(10);
-
-  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
   /**
    * @param host the address to bind (redirects name the address each node registered with
@@ -141,28 +129,16 @@ public final class HttpApi {
   private final PositionsApi positions;
   private final ClusterApi cluster;
   private final AdminApi admin;
-  private final Authorization access;
-  private final Authentication authentication;
-  private final RequestLimits limits;
-  private final ServerTls tls;
+  private final HttpGuards guards;
   private HttpServer server;
-  private long permissionsTimer = -1;
 
   public HttpApi(HttpRuntime runtime, NodeServices node, Options options) {
     this.vertx = runtime.vertx();
     this.options = options;
     AppendBody bodies = new AppendBody(options.maxJsonDepth());
     this.forwarder = options.forward() ? new Forwarder(vertx) : null;
-    HttpSecurity security = options.security();
-    this.access = security == null ? Authorization.NONE : new Authorization(security.authorizer());
-    this.limits = security == null ? null : new RequestLimits(security.limits());
-    this.tls = security == null || security.tls() == null ? null : new ServerTls(security.tls());
-    this.authentication =
-        security == null
-            ? null
-            : new Authentication(
-                security.tokens(), security.tls() != null && security.tls().clientCa() != null);
-    this.events = new EventsApi(vertx, node, options, access, limits);
+    this.guards = new HttpGuards(options.security());
+    this.events = new EventsApi(vertx, node, options, guards.access(), guards.limits());
     this.consumers = new ConsumersApi(node, options, bodies);
     this.appends = new AppendsApi(vertx, node, options, bodies, forwarder);
     this.streams = new StreamsApi(node);
@@ -183,29 +159,19 @@ public final class HttpApi {
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             .setCompressionSupported(false)
             .setDecompressionSupported(false);
-    if (tls != null) {
-      tls.configure(serverOptions);
-    }
+    guards.configure(serverOptions);
     HttpServer created =
         vertx
             .createHttpServer(serverOptions)
             .invalidRequestHandler(this::invalidRequest)
             .requestHandler(router());
-    if (limits != null) {
-      created.connectionHandler(limits::connected);
-    }
+    guards.watchConnections(created);
     return created
         .listen()
         .map(
             s -> {
               server = s;
-              if (tls != null) {
-                tls.watch(vertx, s, serverOptions);
-              }
-              if (options.security() != null) {
-                permissionsTimer =
-                    vertx.setPeriodic(PERMISSIONS_CHECK.toMillis(), id -> reloadPermissions());
-              }
+              guards.started(vertx, s, serverOptions);
               return s.actualPort();
             })
         .toCompletionStage()
@@ -249,12 +215,7 @@ public final class HttpApi {
 
   /** Stops accepting requests and closes connections. */
   public CompletableFuture<Void> stop() {
-    if (tls != null) {
-      tls.stop(vertx);
-    }
-    if (permissionsTimer >= 0) {
-      vertx.cancelTimer(permissionsTimer);
-    }
+    guards.stop(vertx);
     CompletableFuture<Void> closed =
         server == null
             ? CompletableFuture.completedFuture(null)
@@ -267,10 +228,8 @@ public final class HttpApi {
 
   private Router router() {
     Router router = Router.router(vertx);
-    Routes routes = new Routes(router, access);
-    if (options.security() != null) {
-      secure(router, options.security());
-    }
+    Routes routes = new Routes(router, guards.access());
+    guards.install(router);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     router
         .route()
@@ -313,40 +272,6 @@ public final class HttpApi {
                       + (allowed.isEmpty() ? "" : "; it takes " + allowed)));
         });
     return router;
-  }
-
-  /**
-   * The checks every request passes, in order, before its body is read: CORS (only with configured
-   * origins), the connection cap, the cross-site check, authentication, the request rate.
-   */
-  private void secure(Router router, HttpSecurity security) {
-    if (!security.corsOrigins().isEmpty()) {
-      router
-          .route()
-          .handler(
-              CorsHandler.create()
-                  .addOrigins(List.copyOf(security.corsOrigins()))
-                  .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
-                  .allowedMethods(
-                      Set.of(
-                          HttpMethod.GET,
-                          HttpMethod.HEAD,
-                          HttpMethod.POST,
-                          HttpMethod.PUT,
-                          HttpMethod.DELETE))
-                  .exposedHeaders(Set.of("Location", "Retry-After", "WWW-Authenticate")));
-    }
-    router.route().handler(limits.connectionCap());
-    router.route().handler(new CrossSiteGuard());
-    router.route().handler(authentication);
-    router.route().handler(limits);
-  }
-
-  /** Applies a changed permissions file; one that does not parse is logged, the old grants stay. */
-  private void reloadPermissions() {
-    if (options.security().authorizer().reloadIfChanged() instanceof Reload.Failed failed) {
-      LOG.warn("permissions not reloaded: {}", failed.reason());
-    }
   }
 
   // ------------------------------------------------------------------ refusals before a route

@@ -1,0 +1,134 @@
+package io.fossil.router;
+
+import io.fossil.security.Reload;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What guards one {@link HttpApi} from its callers, built from its {@link HttpSecurity}: TLS on the
+ * listener, the handlers every request passes before its route (CORS, the connection cap, the
+ * cross-site check, authentication, the request rate), the permissions and the caps the routes
+ * consult, and the timers that reload certificates and permissions. Without security it guards
+ * nothing: every request is allowed. Built on any thread; {@link #install}, {@link #started} and
+ * {@link #stop} run on the thread that starts and stops the API.
+ */
+final class HttpGuards {
+
+  /** How often the permissions file is checked for changes (with security). */
+  static final Duration PERMISSIONS_CHECK = Duration.ofSeconds(10);
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpGuards.class);
+
+  private final HttpSecurity security;
+  private final Authorization access;
+  private final Authentication authentication;
+  private final RequestLimits limits;
+  private final ServerTls tls;
+  private long permissionsTimer = -1;
+
+  /**
+   * @param security null: no guard, the API as it always was
+   */
+  HttpGuards(HttpSecurity security) {
+    this.security = security;
+    this.access = security == null ? Authorization.NONE : new Authorization(security.authorizer());
+    this.limits = security == null ? null : new RequestLimits(security.limits());
+    this.tls = security == null || security.tls() == null ? null : new ServerTls(security.tls());
+    this.authentication =
+        security == null
+            ? null
+            : new Authentication(
+                security.tokens(), security.tls() != null && security.tls().clientCa() != null);
+  }
+
+  /** What each principal may do; {@link Authorization#NONE} without security. */
+  Authorization access() {
+    return access;
+  }
+
+  /** The caps routes consult (live tails); null without security. */
+  RequestLimits limits() {
+    return limits;
+  }
+
+  /** Adds TLS to the listener's options (with TLS). */
+  void configure(HttpServerOptions serverOptions) {
+    if (tls != null) {
+      tls.configure(serverOptions);
+    }
+  }
+
+  /** Counts the server's connections against the connection cap (with security). */
+  void watchConnections(HttpServer server) {
+    if (limits != null) {
+      server.connectionHandler(limits::connected);
+    }
+  }
+
+  /**
+   * The checks every request passes, in order, before its body is read: CORS (only with configured
+   * origins), the connection cap, the cross-site check, authentication, the request rate. Nothing
+   * without security.
+   */
+  void install(Router router) {
+    if (security == null) {
+      return;
+    }
+    if (!security.corsOrigins().isEmpty()) {
+      router
+          .route()
+          .handler(
+              CorsHandler.create()
+                  .addOrigins(List.copyOf(security.corsOrigins()))
+                  .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
+                  .allowedMethods(
+                      Set.of(
+                          HttpMethod.GET,
+                          HttpMethod.HEAD,
+                          HttpMethod.POST,
+                          HttpMethod.PUT,
+                          HttpMethod.DELETE))
+                  .exposedHeaders(Set.of("Location", "Retry-After", "WWW-Authenticate")));
+    }
+    router.route().handler(limits.connectionCap());
+    router.route().handler(new CrossSiteGuard());
+    router.route().handler(authentication);
+    router.route().handler(limits);
+  }
+
+  /** Starts watching the certificate files and the permissions file, once the server listens. */
+  void started(Vertx vertx, HttpServer server, HttpServerOptions serverOptions) {
+    if (tls != null) {
+      tls.watch(vertx, server, serverOptions);
+    }
+    if (security != null) {
+      permissionsTimer = vertx.setPeriodic(PERMISSIONS_CHECK.toMillis(), id -> reloadPermissions());
+    }
+  }
+
+  /** Stops the watches. */
+  void stop(Vertx vertx) {
+    if (tls != null) {
+      tls.stop(vertx);
+    }
+    if (permissionsTimer >= 0) {
+      vertx.cancelTimer(permissionsTimer);
+    }
+  }
+
+  /** Applies a changed permissions file; one that does not parse is logged, the old grants stay. */
+  private void reloadPermissions() {
+    if (security.authorizer().reloadIfChanged() instanceof Reload.Failed failed) {
+      LOG.warn("permissions not reloaded: {}", failed.reason());
+    }
+  }
+}
