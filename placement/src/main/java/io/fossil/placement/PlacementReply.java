@@ -40,6 +40,11 @@ public sealed interface PlacementReply {
     NOT_INITIALIZED,
     NOT_COMPACTABLE,
     /** The calling principal may not send this command (ADR 27); nothing changed. */
-    FORBIDDEN
+    FORBIDDEN,
+    /**
+     * A split would open more segments than {@link PlacementConfig#maxOpenSegments()}; nothing
+     * changed.
+     */
+    SEGMENT_CAP
   }
 }

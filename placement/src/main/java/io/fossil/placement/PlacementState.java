@@ -148,6 +148,11 @@ public final class PlacementState {
     return out;
   }
 
+  /** How many segments are open. */
+  int openSegmentCount() {
+    return openByFirst.size();
+  }
+
   /** The open segment whose range holds {@code point}, if any. */
   public Optional<Segment> openSegmentAt(long point) {
     Map.Entry<Long, SegmentId> e = openByFirst.floorEntry(point);

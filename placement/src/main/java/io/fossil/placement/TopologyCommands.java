@@ -66,6 +66,19 @@ final class TopologyCommands {
               + id
               + " (it must be above the first point and at most the last)");
     }
+    int cap = state.config().maxOpenSegments();
+    int open = state.openSegmentCount();
+    if (cap > 0 && open >= cap) {
+      return new Rejected(
+          Code.SEGMENT_CAP,
+          "splitting "
+              + id
+              + " would open "
+              + (open + 1)
+              + " segments; this cluster's cap is "
+              + cap
+              + " open segments (merge segments, or raise the cap on every voter)");
+    }
     if (!records.hasSequences(2)) {
       return records.exhausted();
     }

@@ -52,6 +52,7 @@ final class Failures {
     return switch (code) {
       case UNKNOWN_SEGMENT -> ProblemType.UNKNOWN_SEGMENT;
       case BAD_SPLIT_POINT -> ProblemType.INVALID_PARAMETER;
+      case SEGMENT_CAP -> ProblemType.SEGMENT_CAP;
       case UNKNOWN_MEMBER,
           STALE_INCARNATION,
           SEGMENT_NOT_OPEN,

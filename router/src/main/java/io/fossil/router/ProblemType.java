@@ -39,6 +39,11 @@ public enum ProblemType {
   IDEMPOTENCY_CONFLICT(
       409, "idempotency-conflict", "Event ids were reused for different events or partially"),
   PLACEMENT_REJECTED(409, "placement-rejected", "The placement group refused the change"),
+  /**
+   * A split would open more segments than the cluster's cap (placement's {@code maxOpenSegments});
+   * nothing changed. The detail names the cap.
+   */
+  SEGMENT_CAP(409, "segment-cap", "The cluster has as many open segments as its cap allows"),
   COMPACTION_RUNNING(409, "compaction-running", "A compaction pass is already running here"),
   UNKNOWN_SEGMENT(404, "unknown-segment", "No such segment"),
   INVALID_CONSUMER_NAME(400, "invalid-consumer-name", "The consumer name is not valid"),
@@ -74,6 +79,8 @@ public enum ProblemType {
   RATE_LIMITED(429, "rate-limited", "Too many requests from this caller"),
   /** The node's or the principal's cap on open live tails is reached. */
   TOO_MANY_LIVE_TAILS(429, "too-many-live-tails", "Too many live tails are open"),
+  /** The node's cap on concurrent consumer waits is reached. */
+  TOO_MANY_WAITS(429, "too-many-waits", "Too many consumer waits are open on this node"),
   /** The node's cap on open connections is reached; the connection is closed after this. */
   TOO_MANY_CONNECTIONS(503, "too-many-connections", "This node has too many open connections"),
   /**

@@ -76,6 +76,23 @@ class AdminAndHealthTest extends ApiTestServer {
   }
 
   @Test
+  void aSplitBeyondTheSegmentCapIs409SegmentCapNamingTheCap() {
+    node.placement =
+        c ->
+            CompletableFuture.completedFuture(
+                new PlacementReply.Rejected(
+                    PlacementReply.Code.SEGMENT_CAP,
+                    "splitting x would open 1025 segments; this cluster's cap is 1024 open"
+                        + " segments"));
+
+    JsonNode p =
+        postJson("/admin/segments/" + FakeNode.RING + "/split", null)
+            .problem(409, ProblemType.SEGMENT_CAP);
+    assertThat(p.path("code").asText()).isEqualTo("SEGMENT_CAP");
+    assertThat(p.path("detail").asText()).contains("cap is 1024");
+  }
+
+  @Test
   void aPlacementGroupThatDoesNotAnswerIs503WithRetryAfter() {
     node.placement = c -> CompletableFuture.failedFuture(new TimeoutException("no leader"));
 

@@ -57,6 +57,7 @@ class FailuresTest {
         .isIn(
             ProblemType.UNKNOWN_SEGMENT,
             ProblemType.INVALID_PARAMETER,
+            ProblemType.SEGMENT_CAP,
             ProblemType.PLACEMENT_REJECTED);
     Problem p = Failures.rejected(new PlacementReply.Rejected(code, "refused"));
     assertThat(p.type()).isEqualTo(type);
@@ -74,6 +75,8 @@ class FailuresTest {
         .isEqualTo(ProblemType.INVALID_PARAMETER);
     assertThat(Failures.problemType(PlacementReply.Code.NOT_ADJACENT))
         .isEqualTo(ProblemType.PLACEMENT_REJECTED);
+    assertThat(Failures.problemType(PlacementReply.Code.SEGMENT_CAP))
+        .isEqualTo(ProblemType.SEGMENT_CAP);
   }
 
   /**
