@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param maxRequestBytes the server's {@code --max-request-bytes} (URI option {@code
  *     maxRequestBytes})
  * @param user etcd user name, or null when auth is off (URI option {@code user})
- * @param password that user's password, or null (URI option {@code password})
+ * @param password that user's password, or null (URI option {@code password}, the content of {@code
+ *     passwordFile}, or the environment's {@code FOSSIL_STORE_PASSWORD}); never printed
  * @param tls whether to speak TLS (URI option {@code tls}; implied by the file options)
  * @param caFile PEM bundle of CAs to trust instead of the JVM's, or null (URI option {@code
  *     caFile})

@@ -1,6 +1,13 @@
 package io.fossil.kv.etcd;
 
+import io.fossil.kv.KvStores;
 import io.fossil.kv.PercentDecoding;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -9,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +30,12 @@ import java.util.regex.Pattern;
  * <path>/}, or under {@code fossil/} when there is no path. Namespaces must not nest ({@code /a}
  * and {@code /a/b} overlap). Options: {@code callTimeout} (e.g. {@code 5s}, {@code 500ms}, {@code
  * 1m}, or ISO-8601 {@code PT5S}), {@code maxTxnOps}, {@code maxRequestBytes}, {@code user}, {@code
- * password}, {@code tls}, {@code caFile}, {@code certFile}, {@code keyFile}.
+ * password}, {@code passwordFile}, {@code tls}, {@code caFile}, {@code certFile}, {@code keyFile}.
+ *
+ * <p>With {@code user}, the password is {@code password}, else the content of {@code passwordFile}
+ * (read when the URI is parsed, trailing line breaks dropped: a Kubernetes Secret mounted as a
+ * file), else the environment variable {@value KvStores#PASSWORD_VARIABLE}. The password never
+ * appears in a message.
  */
 final class EtcdUri {
 
@@ -35,6 +48,7 @@ final class EtcdUri {
           "maxRequestBytes",
           "user",
           "password",
+          "passwordFile",
           "tls",
           "caFile",
           "certFile",
@@ -44,13 +58,19 @@ final class EtcdUri {
       "etcd://host:port[,host:port...][/namespace][?option=value&...]";
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-  private static final Pattern PASSWORD = Pattern.compile("(?i)(password=)[^&]*");
-  private static final Pattern USER_INFO = Pattern.compile("^([^:/?]*://)[^/?]*@");
 
   private EtcdUri() {}
 
-  /** Parses {@code uri}; see the class comment for its form. */
+  /** Parses {@code uri} with the process's environment; see the class comment for its form. */
   static EtcdConfig parse(String uri) {
+    return parse(uri, System::getenv);
+  }
+
+  /**
+   * Parses {@code uri}, reading {@value KvStores#PASSWORD_VARIABLE} from {@code environment} when
+   * the URI names a user but no password.
+   */
+  static EtcdConfig parse(String uri, Function<String, String> environment) {
     String shown = mask(uri);
     String prefix = SCHEME + "://";
     if (!uri.regionMatches(true, 0, prefix, 0, prefix.length())) {
@@ -88,14 +108,15 @@ final class EtcdUri {
           options.containsKey("tls")
               ? bool("tls", options.get("tls"))
               : caFile != null || certFile != null || keyFile != null;
+      String user = options.get("user");
       return new EtcdConfig(
           endpoints,
           namespace,
           callTimeout,
           maxTxnOps,
           maxRequestBytes,
-          options.get("user"),
-          options.get("password"),
+          user,
+          password(user, options, environment),
           tls,
           caFile,
           certFile,
@@ -108,7 +129,79 @@ final class EtcdUri {
 
   /** The URI with any password replaced by {@code ***}, for messages and logs. */
   static String mask(String uri) {
-    return USER_INFO.matcher(PASSWORD.matcher(uri).replaceAll("$1***")).replaceFirst("$1***@");
+    return KvStores.redacted(uri);
+  }
+
+  /**
+   * The password: the URI's {@code password}, else {@code passwordFile}'s content, else the
+   * environment's {@value KvStores#PASSWORD_VARIABLE} when a user is named; null without a user.
+   */
+  private static String password(
+      String user, Map<String, String> options, Function<String, String> environment) {
+    String inline = options.get("password");
+    Path file = path("passwordFile", options.get("passwordFile"));
+    if (inline != null && file != null) {
+      throw new IllegalArgumentException("give password or passwordFile, not both");
+    }
+    if (user == null) {
+      if (file != null) {
+        throw new IllegalArgumentException(
+            "passwordFile needs user: give both user and passwordFile (etcd auth), or neither");
+      }
+      return inline; // a password without a user is refused by EtcdConfig
+    }
+    if (inline != null) {
+      return inline;
+    }
+    if (file != null) {
+      return passwordFile(file);
+    }
+    String variable = environment.apply(KvStores.PASSWORD_VARIABLE);
+    String fromEnvironment = variable == null ? "" : withoutTrailingLineBreaks(variable);
+    if (fromEnvironment.isEmpty()) {
+      throw new IllegalArgumentException(
+          "user '"
+              + user
+              + "' needs a password: give passwordFile=/path/to/file (or password=), or set "
+              + KvStores.PASSWORD_VARIABLE);
+    }
+    return fromEnvironment;
+  }
+
+  /** The file's content as UTF-8 without its trailing line breaks; never quotes the content. */
+  private static String passwordFile(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read passwordFile " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("passwordFile " + file + " is not UTF-8 text");
+    }
+    String password = withoutTrailingLineBreaks(text);
+    if (password.isEmpty()) {
+      throw new IllegalArgumentException("passwordFile " + file + " is empty");
+    }
+    return password;
+  }
+
+  private static String withoutTrailingLineBreaks(String text) {
+    int end = text.length();
+    while (end > 0 && (text.charAt(end - 1) == '\n' || text.charAt(end - 1) == '\r')) {
+      end--;
+    }
+    return text.substring(0, end);
   }
 
   private static List<EtcdConfig.Endpoint> endpoints(String authority, String shown) {
@@ -116,7 +209,8 @@ final class EtcdUri {
       throw new IllegalArgumentException(
           "etcd store URI '"
               + shown
-              + "' has credentials before the host; pass them as ?user=NAME&password=SECRET");
+              + "' has credentials before the host; pass them as ?user=NAME&passwordFile=/path"
+              + " (or &password=SECRET)");
     }
     if (authority.isEmpty()) {
       throw new IllegalArgumentException(
@@ -290,7 +384,7 @@ final class EtcdUri {
       return null;
     }
     if (text.isBlank()) {
-      throw new IllegalArgumentException(name + " is empty; give the path of a PEM file");
+      throw new IllegalArgumentException(name + " is empty; give the path of a file");
     }
     return Path.of(text);
   }

@@ -4,11 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KvLimits;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EtcdUriTest {
+
+  private static final Function<String, String> NO_ENVIRONMENT = name -> null;
+
+  @TempDir Path dir;
 
   @Test
   void aBareHostGetsEveryDefault() {
@@ -92,20 +101,91 @@ class EtcdUriTest {
     assertBad("etcd://h?maxRequestBytes=1000", "maxRequestBytes must be at least 262144");
     assertBad("etcd://h?maxTxnOps=100000", "too small for maxTxnOps=100000");
     assertBad("etcd://h?tls=yes", "tls='yes' must be true or false");
-    assertBad("etcd://h?user=u", "give both user and password");
+    assertBad("etcd://h?user=u", "user 'u' needs a password: give passwordFile=/path/to/file");
+    assertBad("etcd://h?password=p", "give both user and password");
     assertBad("etcd://h?caFile=", "caFile is empty");
   }
 
   @Test
   void passwordsNeverAppearInMessages() {
     assertThatThrownBy(() -> EtcdUri.parse("etcd://u:secret@h?password=secret"))
-        .hasMessageContaining("pass them as ?user=NAME&password=SECRET")
+        .hasMessageContaining("pass them as ?user=NAME&passwordFile=/path")
         .hasMessageNotContaining("secret@");
     assertThatThrownBy(() -> EtcdUri.parse("etcd://h?password=hunter2&bogus=1"))
         .hasMessageContaining("password=***")
         .hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> EtcdUri.parse("etcd://h?password=hunter2"))
         .hasMessageContaining("give both user and password")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void aPasswordFileIsReadWithoutItsTrailingLineBreaks() throws Exception {
+    assertThat(passwordFrom("s3cret&more\n")).isEqualTo("s3cret&more");
+    assertThat(passwordFrom("s3cret\r\n\n")).isEqualTo("s3cret");
+    assertThat(passwordFrom("no newline")).isEqualTo("no newline");
+    assertThat(passwordFrom(" two\nlines ")).isEqualTo(" two\nlines ");
+    assertThat(passwordFrom("wörd\n")).isEqualTo("wörd");
+
+    Path file = write("hunter2\n");
+    EtcdConfig c = EtcdUri.parse("etcd://h?user=fossil&passwordFile=" + file, NO_ENVIRONMENT);
+    assertThat(c.user()).isEqualTo("fossil");
+    assertThat(c.toString()).doesNotContain("hunter2").contains("password=***");
+  }
+
+  @Test
+  void withAUserButNoPasswordTheEnvironmentGivesIt() throws Exception {
+    Function<String, String> env = Map.of("FOSSIL_STORE_PASSWORD", "from-env\n")::get;
+
+    assertThat(EtcdUri.parse("etcd://h?user=fossil", env).password()).isEqualTo("from-env");
+    assertThat(EtcdUri.parse("etcd://h?user=fossil&password=inline", env).password())
+        .as("the URI wins")
+        .isEqualTo("inline");
+    Path file = write("from-file");
+    assertThat(EtcdUri.parse("etcd://h?user=fossil&passwordFile=" + file, env).password())
+        .as("the file wins")
+        .isEqualTo("from-file");
+    EtcdConfig noUser = EtcdUri.parse("etcd://h", env);
+    assertThat(noUser.user()).as("no user, no auth").isNull();
+    assertThat(noUser.password()).isNull();
+    assertThatThrownBy(
+            () -> EtcdUri.parse("etcd://h?user=fossil", Map.of("FOSSIL_STORE_PASSWORD", "")::get))
+        .hasMessageContaining("user 'fossil' needs a password");
+  }
+
+  @Test
+  void passwordSourcesThatCannotBeUsedAreExplainedWithoutTheirContent() throws Exception {
+    Path secret = write("hunter2\n");
+    assertBad(
+        "etcd://h?user=u&password=hunter2&passwordFile=" + secret,
+        "give password or passwordFile, not both");
+    assertBad("etcd://h?passwordFile=" + secret, "passwordFile needs user");
+    assertBad("etcd://h?user=u&passwordFile=", "passwordFile is empty; give the path of a file");
+    assertBad(
+        "etcd://h?user=u&passwordFile=" + dir.resolve("absent"),
+        "cannot read passwordFile " + dir.resolve("absent") + " (NoSuchFileException)");
+    assertBad("etcd://h?user=u&passwordFile=" + write("\n\r\n"), "is empty");
+    assertBad("etcd://h?user=u&passwordFile=" + dir, "cannot read passwordFile " + dir);
+    Path latin1 = dir.resolve("latin1");
+    Files.write(latin1, new byte[] {'h', (byte) 0xfc, 'n'});
+    assertBad("etcd://h?user=u&passwordFile=" + latin1, "is not UTF-8 text");
+    for (String uri :
+        new String[] {
+          "etcd://h?user=u&password=hunter2&passwordFile=" + secret,
+          "etcd://h?passwordFile=" + secret,
+          "etcd://h?user=u&passwordFile=" + secret + "&bogus=1",
+          "etcd://h?user=u&passwordFile=" + secret + "&callTimeout=never",
+        }) {
+      assertThatThrownBy(() -> EtcdUri.parse(uri, Map.of("FOSSIL_STORE_PASSWORD", "hunter2")::get))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageNotContaining("hunter2");
+    }
+    assertThatThrownBy(
+            () ->
+                EtcdUri.parse(
+                    "etcd://h?user=u&callTimeout=never",
+                    Map.of("FOSSIL_STORE_PASSWORD", "hunter2")::get))
         .hasMessageNotContaining("hunter2");
   }
 
@@ -124,12 +204,23 @@ class EtcdUriTest {
         .isEqualTo(10_485_760L - 4096 - 3L * 1024 * (7 + 32) - 1024L * 1024);
   }
 
+  private String passwordFrom(String content) throws Exception {
+    return EtcdUri.parse("etcd://h?user=u&passwordFile=" + write(content), NO_ENVIRONMENT)
+        .password();
+  }
+
+  private Path write(String content) throws Exception {
+    Path file = Files.createTempFile(dir, "password", "");
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
   private static Duration timeout(String text) {
     return EtcdUri.parse("etcd://h?callTimeout=" + text).callTimeout();
   }
 
   private static void assertBad(String uri, String message) {
-    assertThatThrownBy(() -> EtcdUri.parse(uri))
+    assertThatThrownBy(() -> EtcdUri.parse(uri, NO_ENVIRONMENT))
         .as(uri)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
