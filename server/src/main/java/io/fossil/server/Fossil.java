@@ -28,6 +28,7 @@ import picocli.CommandLine.Model.OptionSpec;
     subcommands = {
       NodeCommand.class,
       DevCommand.class,
+      CertsCommand.class,
       ClientCommands.Append.class,
       ClientCommands.Read.class,
       ClientCommands.Tail.class,
@@ -139,7 +140,8 @@ public final class Fossil implements Runnable {
     @Override
     public String defaultValue(ArgSpec arg) {
       if (arg.command() != null
-          && arg.command().userObject() instanceof ClientCommands.Base
+          && (arg.command().userObject() instanceof ClientCommands.Base
+              || arg.command().userObject() instanceof CertsCommand.Step)
           && !(arg instanceof OptionSpec o && o.longestName().equals("--url"))) {
         // FOSSIL_ID or an id in the node's config file must not become every client append's id.
         return null;
