@@ -239,7 +239,8 @@ final class Cluster implements AutoCloseable {
             "--lease=" + settings.lease().toMillis() + "ms",
             // The checker compares positions as acknowledged with positions as read back;
             // compaction would renumber the latter (ADR 21), so it stays off here.
-            "--compaction-interval=0"));
+            "--compaction-interval=0",
+            "--insecure"));
     if (settings.unfenced()) {
       cmd.add("--unsafe-disable-fencing");
     }

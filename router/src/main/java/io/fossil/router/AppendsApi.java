@@ -10,6 +10,7 @@ import io.fossil.placement.Segment;
 import io.fossil.position.GlobalPosition;
 import io.fossil.reader.StreamReader;
 import io.fossil.security.Action;
+import io.fossil.security.Principal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -110,7 +111,8 @@ final class AppendsApi {
     // shares; the answer is built and sent back here, on this request's event loop.
     Context loop = vertx.getOrCreateContext();
     Executor onLoop = task -> loop.runOnContext(ignored -> task.run());
-    view.thenCompose(v -> route(request, rawPath, body, hop, v, 0, onLoop))
+    Principal caller = Authentication.principal(ctx);
+    view.thenCompose(v -> route(request, rawPath, body, hop, caller, v, 0, onLoop))
         .whenComplete(
             (answer, error) -> {
               int status = Responses.send(ctx, answer, error);
@@ -123,6 +125,7 @@ final class AppendsApi {
       String rawPath,
       Buffer body,
       int hop,
+      Principal caller,
       PlacementView view,
       int attempt,
       Executor onLoop) {
@@ -131,7 +134,8 @@ final class AppendsApi {
         why ->
             attempt < MAX_REROUTES
                 ? node.awaitView(view.version(), options.catchUpWait())
-                    .thenCompose(v -> route(request, rawPath, body, hop, v, attempt + 1, onLoop))
+                    .thenCompose(
+                        v -> route(request, rawPath, body, hop, caller, v, attempt + 1, onLoop))
                 : CompletableFuture.failedFuture(
                     new Problem(ProblemType.NO_OWNER, why).retryAfter(1));
     if (open.isEmpty()) {
@@ -154,7 +158,7 @@ final class AppendsApi {
               + "&hop="
               + (hop + 1);
       return forwarder != null
-          ? forwarder.forward(location, body)
+          ? forwarder.forward(location, body, caller)
           : CompletableFuture.completedFuture(
               new Answer(
                   307,

@@ -16,11 +16,12 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * Learns who is calling, before any route runs (with {@link HttpSecurity} only): the principal of
  * an {@code Authorization: Bearer} token, or else of the client certificate the TLS handshake
  * verified (its {@code urn:fossil:client:} or {@code urn:fossil:node:} SAN URI). The principal is
- * kept on the request for {@link Authorization} and {@link RequestLimits}. No credential, or one
- * that is refused, is a 401 {@code unauthenticated} with a {@code WWW-Authenticate: Bearer}
- * challenge ({@code error="invalid_token"} and the reason code when a token was sent); nothing
- * after this handler runs then. {@code /health/live}, {@code /health/ready} and {@code
- * /positions/compare} are open.
+ * kept on the request for {@link Authorization} and {@link RequestLimits}. A node that forwards an
+ * append names the caller it is for in {@code Fossil-On-Behalf-Of}, and that caller is the
+ * request's principal ({@link #onBehalfOf}). No credential, or one that is refused, is a 401 {@code
+ * unauthenticated} with a {@code WWW-Authenticate: Bearer} challenge ({@code error="invalid_token"}
+ * and the reason code when a token was sent); nothing after this handler runs then. {@code
+ * /health/live}, {@code /health/ready} and {@code /positions/compare} are open.
  *
  * <p>Runs on the request's event loop; thread-safe. Verifying a token reads the key set from
  * memory; when the key set is stale (5 minutes by default) or a token names an unknown key, the
@@ -65,8 +66,36 @@ final class Authentication implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ctx.put(PRINCIPAL, authenticate(ctx));
+    ctx.put(
+        PRINCIPAL, onBehalfOf(authenticate(ctx), ctx.request().getHeader(Forwarder.ON_BEHALF_OF)));
     ctx.next();
+  }
+
+  /**
+   * The principal a forwarded request is for: a node that forwards an append ({@link Forwarder})
+   * names the caller it authenticated, and the owner authorizes that caller, not the node. Only a
+   * node, known by its certificate, may name someone else; anyone else doing so is refused.
+   */
+  static Principal onBehalfOf(Principal caller, String named) {
+    if (named == null) {
+      return caller;
+    }
+    if (caller.kind() != Principal.Kind.NODE) {
+      throw new Problem(
+          ProblemType.FORBIDDEN,
+          "only a Fossil node (by its certificate) may send "
+              + Forwarder.ON_BEHALF_OF
+              + "; "
+              + caller
+              + " is not one");
+    }
+    try {
+      return Principal.parse(named);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(
+          ProblemType.BAD_REQUEST,
+          Forwarder.ON_BEHALF_OF + " does not name a principal: " + e.getMessage());
+    }
   }
 
   private Principal authenticate(RoutingContext ctx) {

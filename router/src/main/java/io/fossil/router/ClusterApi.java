@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -22,9 +23,15 @@ import java.util.Set;
 final class ClusterApi {
 
   private final NodeServices node;
+  private final String scheme;
 
-  ClusterApi(NodeServices node) {
+  /**
+   * @param scheme of this cluster's HTTP addresses ({@code https} with TLS): every node of a
+   *     cluster runs the same
+   */
+  ClusterApi(NodeServices node, String scheme) {
     this.node = node;
+    this.scheme = scheme;
   }
 
   void register(Routes routes) {
@@ -58,6 +65,7 @@ final class ClusterApi {
       g.writeStringField("nodeId", m.nodeId());
       g.writeNumberField("incarnation", m.incarnation());
       g.writeStringField("httpAddress", m.httpAddress());
+      g.writeStringField("url", scheme + "://" + m.httpAddress());
       g.writeStringField("raftAddress", m.raftAddress());
       g.writeStringField("leaseDeadline", Instant.ofEpochMilli(m.leaseDeadline()).toString());
       g.writeBooleanField("leaving", m.leaving());
@@ -109,7 +117,20 @@ final class ClusterApi {
     if (reason != null) {
       throw new Problem(ProblemType.NOT_READY, reason).retryAfter(1);
     }
-    Responses.send(ctx, Answer.json(200, g -> status(g, "ready")), null);
+    Optional<String> warning = node.warning();
+    Responses.send(
+        ctx,
+        Answer.json(
+            200,
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("status", "ready");
+              if (warning.isPresent()) {
+                g.writeStringField("warning", warning.get());
+              }
+              g.writeEndObject();
+            }),
+        null);
   }
 
   private static void status(JsonGenerator g, String status) throws IOException {

@@ -1,14 +1,17 @@
 package io.fossil.router;
 
+import io.fossil.security.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,24 +30,64 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Forwarder {
 
+  /**
+   * The principal a forwarded append is made for. The owner believes it only from a caller whose
+   * client certificate names a Fossil node ({@link Authentication}); from anyone else it is
+   * refused.
+   */
+  static final String ON_BEHALF_OF = "Fossil-On-Behalf-Of";
+
   private static final List<String> RELAYED_HEADERS = List.of("Location", "Retry-After");
 
-  private final HttpClient client;
+  private final HttpClientAgent client;
+  private final HttpClientOptions clientOptions;
 
-  Forwarder(Vertx vertx) {
-    this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000),
-            new PoolOptions().setHttp1MaxSize(64));
+  /**
+   * @param tls this node's TLS files: with them, the forwarder dials the owner over TLS, checks
+   *     that its certificate chains to the cluster's CA ({@link HttpSecurity.Tls#clientCa()}) and
+   *     names the host dialled, and presents this node's own certificate (mutual TLS); null: plain
+   *     HTTP
+   */
+  Forwarder(Vertx vertx, HttpSecurity.Tls tls) {
+    this.clientOptions = new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000);
+    if (tls != null) {
+      clientOptions
+          .setSsl(true)
+          .setVerifyHost(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(tls.certificateChain().toString())
+                  .setKeyPath(tls.privateKey().toString()));
+      if (tls.clientCa() != null) {
+        clientOptions.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCa().toString()));
+      }
+    }
+    this.client = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(64));
   }
 
-  CompletableFuture<Answer> forward(String location, Buffer body) {
+  /** Re-reads the TLS files (after {@link ServerTls} saw them change); new connections use them. */
+  Future<Boolean> reloadTls() {
+    return clientOptions.isSsl()
+        ? client.updateSSLOptions(clientOptions.getSslOptions().copy(), true)
+        : Future.succeededFuture(false);
+  }
+
+  /**
+   * Sends the append to {@code location} and relays the answer.
+   *
+   * @param caller whom the append is for (null without security): the owner authorizes it, not this
+   *     node
+   */
+  CompletableFuture<Answer> forward(String location, Buffer body, Principal caller) {
     AtomicBoolean sent = new AtomicBoolean();
     return client
         .request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(location))
         .compose(
             req -> {
               req.putHeader("Content-Type", Answer.JSON);
+              if (caller != null) {
+                req.putHeader(ON_BEHALF_OF, caller.toString());
+              }
               sent.set(true);
               return req.send(body == null ? Buffer.buffer() : body);
             })
@@ -61,7 +104,7 @@ final class Forwarder {
         .thenCompose(
             a ->
                 a.status() == 307 && a.headers().containsKey("Location")
-                    ? forward(a.headers().get("Location"), body)
+                    ? forward(a.headers().get("Location"), body, caller)
                     : CompletableFuture.completedFuture(a));
   }
 

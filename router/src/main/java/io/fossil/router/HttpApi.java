@@ -136,14 +136,16 @@ public final class HttpApi {
     this.vertx = runtime.vertx();
     this.options = options;
     AppendBody bodies = new AppendBody(options.maxJsonDepth());
-    this.forwarder = options.forward() ? new Forwarder(vertx) : null;
+    HttpSecurity security = options.security();
+    this.forwarder =
+        options.forward() ? new Forwarder(vertx, security == null ? null : security.tls()) : null;
     this.guards = new HttpGuards(options.security());
     this.events = new EventsApi(vertx, node, options, guards.access(), guards.limits());
     this.consumers = new ConsumersApi(node, options, bodies);
     this.appends = new AppendsApi(vertx, node, options, bodies, forwarder);
     this.streams = new StreamsApi(node);
     this.positions = new PositionsApi(node, options);
-    this.cluster = new ClusterApi(node);
+    this.cluster = new ClusterApi(node, options.scheme());
     this.admin = new AdminApi(node);
   }
 
@@ -171,7 +173,8 @@ public final class HttpApi {
         .map(
             s -> {
               server = s;
-              guards.started(vertx, s, serverOptions);
+              guards.started(
+                  vertx, s, serverOptions, forwarder == null ? null : forwarder::reloadTls);
               return s.actualPort();
             })
         .toCompletionStage()

@@ -1,6 +1,7 @@
 package io.fossil.router;
 
 import io.fossil.security.Reload;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -10,6 +11,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,10 +107,18 @@ final class HttpGuards {
     router.route().handler(limits);
   }
 
-  /** Starts watching the certificate files and the permissions file, once the server listens. */
-  void started(Vertx vertx, HttpServer server, HttpServerOptions serverOptions) {
+  /**
+   * Starts watching the certificate files and the permissions file, once the server listens.
+   *
+   * @param client re-reads the same certificate files for the forwarder's client side; null: none
+   */
+  void started(
+      Vertx vertx,
+      HttpServer server,
+      HttpServerOptions serverOptions,
+      Supplier<Future<Boolean>> client) {
     if (tls != null) {
-      tls.watch(vertx, server, serverOptions);
+      tls.watch(vertx, server, serverOptions, client);
     }
     if (security != null) {
       permissionsTimer = vertx.setPeriodic(PERMISSIONS_CHECK.toMillis(), id -> reloadPermissions());

@@ -54,5 +54,13 @@ public interface NodeServices {
   /** Null when ready; otherwise why not, for {@code /health/ready}. */
   String notReadyReason();
 
+  /**
+   * What {@code /health/ready} says besides "ready" about how this node runs, such as that it runs
+   * without TLS and authentication on purpose ({@code --insecure}); empty when nothing.
+   */
+  default Optional<String> warning() {
+    return Optional.empty();
+  }
+
   PrometheusMeterRegistry registry();
 }

@@ -1,5 +1,6 @@
 package io.fossil.router;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,18 +63,35 @@ final class ServerTls {
     return options;
   }
 
-  /** Starts watching the files for {@code server}, bound with {@code options}. */
-  void watch(Vertx vertx, HttpServer server, HttpServerOptions options) {
+  /**
+   * Starts watching the files for {@code server}, bound with {@code options}.
+   *
+   * @param client also told to re-read the files when they change (the forwarder's client side of
+   *     the same certificate); null: none
+   */
+  void watch(
+      Vertx vertx, HttpServer server, HttpServerOptions options, Supplier<Future<Boolean>> client) {
     timer =
-        vertx.setPeriodic(tls.reloadInterval().toMillis(), id -> reloadIfChanged(server, options));
+        vertx.setPeriodic(
+            tls.reloadInterval().toMillis(), id -> reloadIfChanged(server, options, client));
   }
 
-  private void reloadIfChanged(HttpServer server, HttpServerOptions options) {
+  private void reloadIfChanged(
+      HttpServer server, HttpServerOptions options, Supplier<Future<Boolean>> client) {
     byte[] now = digest();
     if (now == null || Arrays.equals(now, digest)) {
       return;
     }
     digest = now;
+    if (client != null) {
+      client
+          .get()
+          .onFailure(
+              e ->
+                  LOG.warn(
+                      "TLS certificate files changed but the forwarder cannot load them ({})",
+                      e.toString()));
+    }
     server
         .updateSSLOptions(options.getSslOptions().copy(), true)
         .onSuccess(applied -> LOG.info("TLS certificate files changed; new handshakes use them"))

@@ -61,7 +61,7 @@ class ForwarderTest {
             .toCompletionStage()
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
-    forwarder = new Forwarder(vertx);
+    forwarder = new Forwarder(vertx, null);
   }
 
   @AfterEach
@@ -75,7 +75,7 @@ class ForwarderTest {
   }
 
   private Answer forward(String location) throws Exception {
-    return forwarder.forward(location, Buffer.buffer("{\"n\":1}")).get(10, TimeUnit.SECONDS);
+    return forwarder.forward(location, Buffer.buffer("{\"n\":1}"), null).get(10, TimeUnit.SECONDS);
   }
 
   @Test

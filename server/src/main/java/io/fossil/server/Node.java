@@ -66,7 +66,8 @@ public final class Node implements NodeServices, AutoCloseable {
    * @param startupTimeout how long registration retries while the placement group elects a leader
    * @param raftBind the address this node's Raft port listens on; null = the host of its own
    *     address in {@code voters}
-   * @param security TLS material (mutual TLS on the placement group), or none
+   * @param security TLS material (mutual TLS on the placement group), or none; TLS here and in
+   *     {@code http} go together
    */
   public record Config(
       String nodeId,
@@ -85,6 +86,12 @@ public final class Node implements NodeServices, AutoCloseable {
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(security, "security");
       voters = Map.copyOf(voters);
+      boolean httpTls = http.security() != null && http.security().tls() != null;
+      if (security.tls() != httpTls) {
+        throw new IllegalArgumentException(
+            "TLS on Raft and on HTTP go together: "
+                + (httpTls ? "HTTP has TLS, Raft has none" : "Raft has TLS, HTTP has none"));
+      }
     }
   }
 
@@ -258,6 +265,7 @@ public final class Node implements NodeServices, AutoCloseable {
               timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
               compaction.start();
               follower.start();
+              warning().ifPresent(w -> LOG.warn("node {}: {}", config.nodeId(), w));
               LOG.info(
                   "node {} (incarnation {}) serves HTTP on {}:{}",
                   config.nodeId(),
@@ -396,6 +404,11 @@ public final class Node implements NodeServices, AutoCloseable {
   @Override
   public String notReadyReason() {
     return membership.notReadyReason();
+  }
+
+  @Override
+  public Optional<String> warning() {
+    return Optional.ofNullable(config.security().warning());
   }
 
   @Override

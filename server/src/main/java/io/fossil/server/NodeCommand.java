@@ -7,8 +7,11 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
+import io.fossil.router.HttpSecurity;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,28 +78,6 @@ final class NodeCommand implements Callable<Integer> {
   String raftBind;
 
   @Option(
-      names = "--tls-key",
-      description =
-          "this node's private key, PEM (tls.key); with --tls-cert and --tls-ca, the placement"
-              + " group's Raft traffic runs over mutual TLS")
-  Path tlsKey;
-
-  @Option(
-      names = "--tls-cert",
-      description =
-          "this node's certificate chain, PEM, leaf first (tls.crt); its SANs name"
-              + " urn:fossil:node:<node-id> and the hosts of its addresses")
-  Path tlsCert;
-
-  @Option(
-      names = "--tls-ca",
-      description = "the cluster CA's certificate, PEM (ca.crt): whom this node trusts")
-  Path tlsCa;
-
-  @Option(names = "--insecure", description = "run without TLS, on purpose")
-  boolean insecure;
-
-  @Option(
       names = "--data",
       description = "directory for this node's Raft log (default: ${DEFAULT-VALUE})")
   Path data = Path.of("fossil-data");
@@ -158,6 +139,9 @@ final class NodeCommand implements Callable<Integer> {
   @CommandLine.Mixin(name = "kubernetes")
   KubernetesOptions kubernetes = new KubernetesOptions();
 
+  @CommandLine.Mixin(name = "security")
+  SecurityFlags securityFlags = new SecurityFlags();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -189,10 +173,16 @@ final class NodeCommand implements Callable<Integer> {
               + " or use 'fossil dev' for several nodes in one process.");
     }
     SecurityOptions security;
+    HttpSecurity httpSecurity;
     try {
-      security = new SecurityOptions(tlsKey, tlsCert, tlsCa, insecure);
+      security = securityFlags.options();
+      httpSecurity =
+          security.http(securityFlags.limits(), securityFlags.corsOrigins(), Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--permissions: " + e.getMessage());
     }
     if (maxBody < 1024) {
       throw new CommandLine.ParameterException(
@@ -211,7 +201,8 @@ final class NodeCommand implements Callable<Integer> {
             defaults.maxHeaderBytes(),
             defaults.idleTimeout(),
             defaults.catchUpWait(),
-            defaults.maxHops());
+            defaults.maxHops(),
+            httpSecurity);
     SegmentAppender.Config appenderConfig = SegmentAppender.Config.DEFAULT;
     if (unsafeDisableFencing) {
       System.err.println(
@@ -262,7 +253,14 @@ final class NodeCommand implements Callable<Integer> {
                 }));
     node.start().get(90, TimeUnit.SECONDS);
     System.out.println(
-        "node " + nodeId + " serves http://" + advertised + " (store " + store + ")");
+        "node "
+            + nodeId
+            + " serves "
+            + (security.tls() ? "https://" : "http://")
+            + advertised
+            + " (store "
+            + store
+            + ")");
     stopped.await();
     return 0;
   }

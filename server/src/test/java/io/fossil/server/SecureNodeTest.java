@@ -10,15 +10,18 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
+import io.fossil.router.HttpSecurity;
 import io.fossil.security.CertificateAuthority;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -61,9 +64,17 @@ class SecureNodeTest {
             List.of(InetAddress.getByName("127.0.0.1")),
             Duration.ofDays(1))
         .write(dir.resolve("n1.pem"), dir.resolve("n1.key"));
+    Files.writeString(
+        dir.resolve("permissions.json"),
+        "{\"version\": 1, \"grants\": [{\"principals\": [\"node:*\"], \"admin\": true}]}");
     SecurityOptions tls =
         new SecurityOptions(
-            dir.resolve("n1.key"), dir.resolve("n1.pem"), dir.resolve("ca.pem"), false);
+            dir.resolve("n1.key"),
+            dir.resolve("n1.pem"),
+            dir.resolve("ca.pem"),
+            dir.resolve("permissions.json"),
+            null,
+            false);
 
     store = KvStores.open("mem:secure-" + UUID.randomUUID());
     runtime = HttpRuntime.create();
@@ -73,7 +84,8 @@ class SecureNodeTest {
         new Node(
             new Node.Config(
                 "n1",
-                HttpApi.Options.defaults("127.0.0.1", http),
+                HttpApi.Options.defaults("127.0.0.1", http)
+                    .withSecurity(tls.http(HttpSecurity.Limits.NONE, Set.of(), Clock.systemUTC())),
                 "127.0.0.1:" + http,
                 Map.of("n1", "127.0.0.1:" + raft),
                 dir.resolve("n1-raft"),
