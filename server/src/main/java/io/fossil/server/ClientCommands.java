@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fossil.router.PayloadJson;
+import io.fossil.security.ClientCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -14,8 +15,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,23 +34,76 @@ final class ClientCommands {
 
   private ClientCommands() {}
 
-  /** Options every client command shares. */
+  /** Options every client command shares, and the HTTP exchange with a node. */
   abstract static class Base implements Callable<Integer> {
+    /** Redirects followed per request: a 307 to the owner, once more if placement just moved. */
+    private static final int MAX_REDIRECTS = 3;
+
     @Option(names = "--url", description = "any node's base URL (default: ${DEFAULT-VALUE})")
     String url = "http://127.0.0.1:8081";
 
-    final HttpClient http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    @Option(
+        names = "--ca",
+        paramLabel = "FILE",
+        description =
+            "trust the CA certificates in FILE (PEM) for https URLs, such as fossil dev --secure's"
+                + " DATA/secure/ca.pem (default: the JDK's trust store)")
+    Path ca;
+
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        description =
+            "send the bearer token in FILE, such as DATA/secure/admin.token (default: the token in"
+                + " $FOSSIL_TOKEN, if set)")
+    Path tokenFile;
+
+    @Option(
+        names = "--cert",
+        paramLabel = "FILE",
+        description = "present this client certificate chain (PEM); needs --key")
+    Path certificate;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "the private key of --cert (PEM)")
+    Path key;
 
     PrintStream out = System.out;
+    PrintStream err = System.err;
 
+    /** Where {@code FOSSIL_TOKEN} is looked up; tests replace it. */
+    Function<String, String> environment = System::getenv;
+
+    private HttpClient http;
+    private ClientCredentials credentials;
+
+    /**
+     * Sends the request with the credentials, following the cluster's redirects itself so that the
+     * token goes to the owner too (the JDK's client drops it on a redirect to another port); never
+     * from https to plain http.
+     */
     HttpResponse<String> send(HttpRequest.Builder request)
         throws IOException, InterruptedException {
-      return http.send(
-          request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest first = request.timeout(Duration.ofSeconds(30)).build();
+      HttpRequest next = first;
+      for (int hops = 0; ; hops++) {
+        HttpResponse<String> response = exchange(next);
+        int status = response.statusCode();
+        var location = response.headers().firstValue("Location");
+        if ((status != 307 && status != 308) || location.isEmpty() || hops == MAX_REDIRECTS) {
+          return response;
+        }
+        URI target = next.uri().resolve(location.get());
+        if (next.uri().getScheme().equalsIgnoreCase("https")
+            && !"https".equalsIgnoreCase(target.getScheme())) {
+          throw new IllegalStateException(
+              "the node at "
+                  + next.uri().getAuthority()
+                  + " redirected to "
+                  + target
+                  + ", which is not https; not following it");
+        }
+        next = HttpRequest.newBuilder(first, (name, value) -> true).uri(target).build();
+      }
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -55,18 +114,124 @@ final class ClientCommands {
       return URI.create(url.replaceAll("/+$", "") + path);
     }
 
-    /** Prints a problem for people; returns the exit code. */
-    int failed(HttpResponse<String> response) throws IOException {
-      String detail = response.body();
+    private HttpResponse<String> exchange(HttpRequest request)
+        throws IOException, InterruptedException {
+      HttpClient client = client();
+      HttpRequest authorized =
+          credentials
+              .authorization()
+              .map(
+                  a ->
+                      HttpRequest.newBuilder(request, (name, value) -> true)
+                          .header("Authorization", a)
+                          .build())
+              .orElse(request);
       try {
-        JsonNode p = JSON.readTree(response.body());
-        if (p.has("detail")) {
-          detail = p.get("detail").asText() + "  [" + p.path("type").asText() + "]";
-        }
+        return client.send(authorized, HttpResponse.BodyHandlers.ofString());
+      } catch (SSLException e) {
+        throw new IllegalStateException(tlsFailure(request.uri(), e), e);
+      }
+    }
+
+    /** The client, built at the first request from --ca, --cert/--key and the token. */
+    private HttpClient client() {
+      if (http != null) {
+        return http;
+      }
+      if ((certificate == null) != (key == null)) {
+        throw new IllegalArgumentException("--cert and --key go together");
+      }
+      try {
+        credentials = ClientCredentials.load(ca, certificate, key, tokenFile, environment);
+        http =
+            HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5))
+                .sslContext(credentials.sslContext())
+                .build();
+      } catch (NoSuchFileException e) {
+        throw new IllegalArgumentException("no such file: " + e.getFile(), e);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the credentials: " + e, e);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      URI base = uri("");
+      if (credentials.hasToken()
+          && "http".equalsIgnoreCase(base.getScheme())
+          && !isLoopback(base.getHost())) {
+        err.println(
+            "fossil: warning: sending the bearer token to "
+                + base.getAuthority()
+                + " over plain http; use an https URL");
+      }
+      return http;
+    }
+
+    private String tlsFailure(URI uri, SSLException e) {
+      String reason = String.valueOf(e.getMessage());
+      String hint;
+      if (reason.contains("PKIX") || reason.contains("certification path")) {
+        reason = "the node's certificate is not signed by a CA this client trusts";
+        hint =
+            ca == null
+                ? "pass the cluster's CA with --ca FILE (fossil dev --secure writes"
+                    + " DATA/secure/ca.pem)"
+                : "is " + ca + " the CA that issued the node's certificate?";
+      } else if (reason.contains("No subject alternative")) {
+        hint = "the node's certificate does not name " + uri.getHost() + "; use a name it has";
+      } else if (reason.contains("Unsupported or unrecognized SSL message")) {
+        hint = "does the node serve plain http? then use an http URL";
+      } else {
+        hint = "is --url right, and is --ca the cluster's CA?";
+      }
+      return "TLS handshake with " + uri.getAuthority() + " failed: " + reason + "; " + hint;
+    }
+
+    private static boolean isLoopback(String host) {
+      return host != null
+          && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
+    }
+
+    /** Prints a problem for people; returns the exit code. */
+    int failed(HttpResponse<String> response) {
+      int status = response.statusCode();
+      String text = response.body();
+      JsonNode p = null;
+      try {
+        p = JSON.readTree(response.body());
       } catch (IOException e) {
         // not JSON: print it as it came
       }
-      System.err.println("HTTP " + response.statusCode() + ": " + detail);
+      if (p != null && p.has("detail")) {
+        String title = p.path("title").asText("");
+        text =
+            (title.isEmpty() ? "" : title + ": ")
+                + p.get("detail").asText()
+                + "  ["
+                + p.path("type").asText()
+                + "]";
+      }
+      err.println("HTTP " + status + ": " + text);
+      String hint =
+          switch (status) {
+            case 401 ->
+                credentials.hasToken()
+                    ? "the node refused the token: is it expired, or for another cluster?"
+                    : "send a token with --token-file FILE (or $FOSSIL_TOKEN), or a client"
+                        + " certificate with --cert and --key";
+            case 403 -> "the credentials were accepted, but they lack this permission";
+            case 429 ->
+                response
+                    .headers()
+                    .firstValue("Retry-After")
+                    .map(s -> "retry after " + s + " s")
+                    .orElse("retry later");
+            default -> null;
+          };
+      if (hint != null) {
+        err.println("  " + hint);
+      }
       return 1;
     }
   }
