@@ -77,9 +77,9 @@ final class ClientCommands {
     private ClientCredentials credentials;
 
     /**
-     * Sends the request with the credentials, following the cluster's redirects itself so that the
-     * token goes to the owner too (the JDK's client drops it on a redirect to another port); never
-     * from https to plain http.
+     * Sends the request with the credentials, following the cluster's 307s to the owner itself: the
+     * same request with the same token, at most {@link #MAX_REDIRECTS} hops, never from https to
+     * plain http, whatever the JDK's redirect policy does with an Authorization header.
      */
     HttpResponse<String> send(HttpRequest.Builder request)
         throws IOException, InterruptedException {
