@@ -1,14 +1,19 @@
 package io.fossil.bench;
 
+import io.fossil.security.ClientCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,6 +89,38 @@ final class HttpBench implements Callable<Integer> {
       description = "Pid of the server process, to report its CPU time per 1000 events (Linux).")
   Long serverPid;
 
+  @Option(
+      names = "--ca",
+      paramLabel = "FILE",
+      description =
+          "Trust the CA certificates in FILE (PEM) for https URLs, such as fossil dev --secure's"
+              + " DATA/secure/ca.pem (default: the JDK's trust store).")
+  Path ca;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "Send the bearer token in FILE with every request, such as DATA/secure/admin.token"
+              + " (default: $FOSSIL_TOKEN, if set).")
+  Path tokenFile;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description = "Present this client certificate chain (PEM); needs --key.")
+  Path certificate;
+
+  @Option(names = "--key", paramLabel = "FILE", description = "The private key of --cert (PEM).")
+  Path key;
+
+  @Option(
+      names = "--http2",
+      description =
+          "Speak HTTP/2 (ALPN over TLS, h2c over plain HTTP) instead of HTTP/1.1, at most"
+              + " --connections connections per node, requests multiplexed over them.")
+  boolean http2;
+
   @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per cell.")
   int seconds;
 
@@ -93,6 +131,13 @@ final class HttpBench implements Callable<Integer> {
   private final String prefix = "bench" + Long.toString(System.nanoTime() % 100_000, 36);
   private Vertx vertx;
   private HttpClient client;
+  private String authorization;
+
+  /** Where the results go; tests replace it. */
+  PrintStream out = System.out;
+
+  /** Where {@code FOSSIL_TOKEN} is looked up; tests replace it. */
+  Function<String, String> environment = System::getenv;
 
   /** What one cell measured. */
   private static final class Cell {
@@ -109,25 +154,47 @@ final class HttpBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ClientCredentials credentials =
+        ClientCredentials.load(ca, certificate, key, tokenFile, environment);
+    authorization = credentials.authorization().orElse(null);
     vertx = Vertx.vertx();
     int maxConnections =
         Math.max(512, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
-    client =
-        vertx.createHttpClient(
-            // Idle connections are kept as long as the server keeps them (60 s), so a request can
-            // go out on one the server is closing: "Connection was closed", a few hundred in a
-            // minute at 10,000/s. Dropping them sooner on this side removed those errors, but the
-            // open-loop p99 spiked in five repetitions of six, for reasons we did not find
-            // (benchmarks.md, session 14).
-            new HttpClientOptions().setKeepAlive(true).setPipelining(false).setConnectTimeout(5000),
-            new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
+    // Idle connections are kept as long as the server keeps them (60 s), so a request can go out
+    // on one the server is closing: "Connection was closed", a few hundred in a minute at
+    // 10,000/s. Dropping them sooner on this side removed those errors, but the open-loop p99
+    // spiked in five repetitions of six, for reasons we did not find (benchmarks.md, session 14).
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setKeepAlive(true)
+            .setPipelining(false)
+            .setConnectTimeout(5000)
+            // https URLs only; the JDK's trust store unless --ca, host names checked.
+            .setTrustOptions(TrustOptions.wrap(credentials.trustManager()))
+            .setVerifyHost(true);
+    credentials.keyManager().ifPresent(k -> options.setKeyCertOptions(KeyCertOptions.wrap(k)));
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1);
+    if (http2) {
+      options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
+      pool.setHttp2MaxSize(connections);
+    }
+    client = vertx.createHttpClient(options, pool);
     try {
-      System.out.printf(
-          "HTTP appends to %s: %d streams in %d categories, %d-%d byte bodies, 1 event per request, %ds warm-up + %ds per cell%n%n",
-          url, streams, categories, minBytes, maxBytes, warmup, seconds);
-      System.out.println(
+      out.printf(
+          "HTTP appends to %s (%s, %s): %d streams in %d categories, %d-%d byte bodies, 1 event per request, %ds warm-up + %ds per cell%n%n",
+          url,
+          (http2 ? "HTTP/2" : "HTTP/1.1") + (url.startsWith("https:") ? " over TLS" : ""),
+          (credentials.hasToken() ? "bearer token" : "no token")
+              + (certificate != null ? ", client certificate" : ""),
+          streams,
+          categories,
+          minBytes,
+          maxBytes,
+          warmup,
+          seconds);
+      out.println(
           "| mode | in flight / rate | events/s | p50 ms | p99 ms | p99.9 ms | errors | redirects | server CPU µs/event |");
-      System.out.println("|---|---|---|---|---|---|---|---|---|");
+      out.println("|---|---|---|---|---|---|---|---|---|");
       prime();
       if (rate != null) {
         run("open", rate, this::openLoop);
@@ -170,7 +237,7 @@ final class HttpBench implements Callable<Integer> {
         cpuBefore < 0 || acked == 0
             ? "n/a"
             : String.format("%.0f", (cpuAfter - cpuBefore) / (double) acked);
-    System.out.printf(
+    out.printf(
         "| %s | %s | %,.0f | %.2f | %.2f | %.2f | %d%s | %d | %s |%n",
         mode,
         mode.equals("open") ? level + "/s" : Integer.toString(level),
@@ -202,7 +269,7 @@ final class HttpBench implements Callable<Integer> {
     if (!done.await(5, TimeUnit.MINUTES)) {
       throw new IllegalStateException("priming the streams did not finish in 5 minutes");
     }
-    System.out.printf(
+    out.printf(
         "primed %d streams in %.1f s; %d owners learned%n%n",
         streams, (System.nanoTime() - start) / 1e9, owners.size());
   }
@@ -287,6 +354,9 @@ final class HttpBench implements Callable<Integer> {
         .compose(
             req -> {
               req.putHeader("Content-Type", "application/json");
+              if (authorization != null) {
+                req.putHeader("Authorization", authorization);
+              }
               return req.send(body);
             })
         .compose(
