@@ -18,10 +18,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * verified (its {@code urn:fossil:client:} or {@code urn:fossil:node:} SAN URI). The principal is
  * kept on the request for {@link Authorization} and {@link RequestLimits}. A node that forwards an
  * append names the caller it is for in {@code Fossil-On-Behalf-Of}, and that caller is the
- * request's principal ({@link #onBehalfOf}). No credential, or one that is refused, is a 401 {@code
- * unauthenticated} with a {@code WWW-Authenticate: Bearer} challenge ({@code error="invalid_token"}
- * and the reason code when a token was sent); nothing after this handler runs then. {@code
- * /health/live}, {@code /health/ready} and {@code /positions/compare} are open.
+ * request's principal ({@link #onBehalfOf}); such a request is not rate-limited again ({@link
+ * #forwarded}). No credential, or one that is refused, is a 401 {@code unauthenticated} with a
+ * {@code WWW-Authenticate: Bearer} challenge ({@code error="invalid_token"} and the reason code
+ * when a token was sent); nothing after this handler runs then. A refused request counts against
+ * its remote address's rate ({@link RequestLimits#admitAnonymous}): over it, the answer is a 429
+ * {@code rate-limited} instead, so a caller guessing credentials is slowed down. {@code
+ * /health/live}, {@code /health/ready} and {@code /positions/compare} are open (and rate-limited by
+ * address the same way, after this handler).
  *
  * <p>Runs on the request's event loop; thread-safe. Verifying a token reads the key set from
  * memory; when the key set is stale (5 minutes by default) or a token names an unknown key, the
@@ -30,6 +34,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 final class Authentication implements Handler<RoutingContext> {
 
   private static final String PRINCIPAL = "fossil.principal";
+  private static final String FORWARDED = "fossil.forwarded";
 
   /** Open routes: health, and the comparison of two positions (decided from the ids alone). */
   private static final Set<String> OPEN =
@@ -45,19 +50,30 @@ final class Authentication implements Handler<RoutingContext> {
 
   private final TokenVerifier tokens;
   private final boolean certificates;
+  private final RequestLimits limits;
 
   /**
    * @param tokens the verifier of bearer tokens; null: tokens are refused
    * @param certificates whether client certificates are requested (TLS with a client CA)
+   * @param limits counts refused requests against their remote address
    */
-  Authentication(TokenVerifier tokens, boolean certificates) {
+  Authentication(TokenVerifier tokens, boolean certificates, RequestLimits limits) {
     this.tokens = tokens;
     this.certificates = certificates;
+    this.limits = limits;
   }
 
   /** The principal {@link Authentication} found; null on an open route or without security. */
   static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  /**
+   * Whether a node forwarded this request for the caller it names (the first node already counted
+   * it against that caller's rate).
+   */
+  static boolean forwarded(RoutingContext ctx) {
+    return Boolean.TRUE.equals(ctx.get(FORWARDED));
   }
 
   @Override
@@ -66,8 +82,18 @@ final class Authentication implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ctx.put(
-        PRINCIPAL, onBehalfOf(authenticate(ctx), ctx.request().getHeader(Forwarder.ON_BEHALF_OF)));
+    Principal caller;
+    try {
+      caller = authenticate(ctx);
+    } catch (Problem refused) {
+      limits.admitAnonymous(ctx);
+      throw refused;
+    }
+    String named = ctx.request().getHeader(Forwarder.ON_BEHALF_OF);
+    ctx.put(PRINCIPAL, onBehalfOf(caller, named));
+    if (named != null) {
+      ctx.put(FORWARDED, Boolean.TRUE);
+    }
     ctx.next();
   }
 

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Stored consumer cursors ({@link ConsumerCursors}): {@code PUT}/{@code GET
@@ -39,11 +40,16 @@ final class ConsumersApi {
   private final NodeServices node;
   private final HttpApi.Options options;
   private final AppendBody json;
+  private final RequestLimits limits;
 
-  ConsumersApi(NodeServices node, HttpApi.Options options, AppendBody json) {
+  /**
+   * @param limits the node's cap on consumer waits
+   */
+  ConsumersApi(NodeServices node, HttpApi.Options options, AppendBody json, RequestLimits limits) {
     this.node = node;
     this.options = options;
     this.json = json;
+    this.limits = limits;
     Gauge.builder("fossil.consumer.waits", node, n -> n.consumers().waiting())
         .description("waits for a consumer's cursor in progress on this node")
         .register(node.registry());
@@ -239,27 +245,18 @@ final class ConsumersApi {
     long idle = options.idleTimeout().toMillis();
     long wait = idle > 1_000 ? Math.min(timeout, idle - 1_000) : timeout;
     long deadline = System.nanoTime() + options.catchUpWait().toNanos();
-    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ConsumerCursors.WaitResult>>
-        waiting = new java.util.concurrent.atomic.AtomicReference<>();
-    // A position from a node that has seen a compaction this one has not is checked only once
-    // this node knows it too (ADR 21); then in today's segments.
-    CompletableFuture<ConsumerCursors.WaitResult> result =
-        ViewCatchUp.catchUp(node, node.view(), v -> CursorReader.isAhead(v, parsed), deadline)
-            .thenCompose(
-                v -> {
-                  GlobalPosition position;
-                  try {
-                    position = v.history().translate(parsed);
-                  } catch (ExpiredPositionException e) {
-                    throw Failures.expired(e);
-                  } catch (IllegalArgumentException e) {
-                    throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
-                  }
-                  CompletableFuture<ConsumerCursors.WaitResult> w =
-                      node.consumers().await(name, position, Duration.ofMillis(wait));
-                  waiting.set(w);
-                  return w;
-                });
+    // Held from here until the answer (or the client's leaving): a 429 past the node's cap.
+    Runnable release = limits.openWait();
+    AtomicReference<CompletableFuture<ConsumerCursors.WaitResult>> waiting =
+        new AtomicReference<>();
+    CompletableFuture<ConsumerCursors.WaitResult> result;
+    try {
+      result = waitFor(name, parsed, wait, deadline, waiting);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
+    result.whenComplete((r, e) -> release.run());
     // A client that leaves ends its wait.
     ctx.response()
         .closeHandler(
@@ -288,6 +285,36 @@ final class ConsumersApi {
               if (!(cause instanceof CancellationException)) {
                 Responses.send(ctx, answer, cause);
               }
+            });
+  }
+
+  /**
+   * Waits, once this node's placement knows the position's compactions, until the consumer passes
+   * {@code parsed} or {@code waitMillis} pass; the cursors' wait lands in {@code waiting}.
+   */
+  private CompletableFuture<ConsumerCursors.WaitResult> waitFor(
+      String name,
+      GlobalPosition parsed,
+      long waitMillis,
+      long deadline,
+      AtomicReference<CompletableFuture<ConsumerCursors.WaitResult>> waiting) {
+    // A position from a node that has seen a compaction this one has not is checked only once
+    // this node knows it too (ADR 21); then in today's segments.
+    return ViewCatchUp.catchUp(node, node.view(), v -> CursorReader.isAhead(v, parsed), deadline)
+        .thenCompose(
+            v -> {
+              GlobalPosition position;
+              try {
+                position = v.history().translate(parsed);
+              } catch (ExpiredPositionException e) {
+                throw Failures.expired(e);
+              } catch (IllegalArgumentException e) {
+                throw new Problem(ProblemType.INVALID_PARAMETER, "position: " + e.getMessage());
+              }
+              CompletableFuture<ConsumerCursors.WaitResult> w =
+                  node.consumers().await(name, position, Duration.ofMillis(waitMillis));
+              waiting.set(w);
+              return w;
             });
   }
 

@@ -34,7 +34,10 @@ public final class HttpApi {
    *     reach every node)
    * @param catchUpWait how long a node waits for a newer placement before answering 503
    * @param security TLS, authentication, permissions and limits; null: none, the API as it always
-   *     was (plain HTTP, every request allowed)
+   *     was (plain HTTP, every request allowed, except a cross-site form post)
+   * @param maxConsumerWaits {@code GET /consumers/{name}/wait} long polls open at once on this node
+   *     (0: no cap; default {@value #DEFAULT_MAX_CONSUMER_WAITS}); one more is a 429 {@code
+   *     too-many-waits} with {@code Retry-After}. With and without security
    */
   public record Options(
       String host,
@@ -46,9 +49,46 @@ public final class HttpApi {
       Duration idleTimeout,
       Duration catchUpWait,
       int maxHops,
-      HttpSecurity security) {
+      HttpSecurity security,
+      int maxConsumerWaits) {
 
-    /** Options without security. */
+    /** The default cap on consumer waits per node. */
+    public static final int DEFAULT_MAX_CONSUMER_WAITS = 1000;
+
+    public Options {
+      if (maxConsumerWaits < 0) {
+        throw new IllegalArgumentException(
+            "maxConsumerWaits is 0 (no cap) or positive, was " + maxConsumerWaits);
+      }
+    }
+
+    /** Options with the default cap on consumer waits. */
+    public Options(
+        String host,
+        int port,
+        boolean forward,
+        int maxBodyBytes,
+        int maxJsonDepth,
+        int maxHeaderBytes,
+        Duration idleTimeout,
+        Duration catchUpWait,
+        int maxHops,
+        HttpSecurity security) {
+      this(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops,
+          security,
+          DEFAULT_MAX_CONSUMER_WAITS);
+    }
+
+    /** Options without security, with the default cap on consumer waits. */
     public Options(
         String host,
         int port,
@@ -96,7 +136,8 @@ public final class HttpApi {
           idleTimeout,
           catchUpWait,
           maxHops,
-          security);
+          security,
+          maxConsumerWaits);
     }
 
     public Options withSecurity(HttpSecurity security) {
@@ -110,7 +151,24 @@ public final class HttpApi {
           idleTimeout,
           catchUpWait,
           maxHops,
-          security);
+          security,
+          maxConsumerWaits);
+    }
+
+    /** These options with another cap on consumer waits (0: none). */
+    public Options withMaxConsumerWaits(int maxConsumerWaits) {
+      return new Options(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops,
+          security,
+          maxConsumerWaits);
     }
 
     /** The scheme of this API's addresses: https with TLS. */
@@ -139,9 +197,9 @@ public final class HttpApi {
     HttpSecurity security = options.security();
     this.forwarder =
         options.forward() ? new Forwarder(vertx, security == null ? null : security.tls()) : null;
-    this.guards = new HttpGuards(options.security());
+    this.guards = new HttpGuards(options);
     this.events = new EventsApi(vertx, node, options, guards.access(), guards.limits());
-    this.consumers = new ConsumersApi(node, options, bodies);
+    this.consumers = new ConsumersApi(node, options, bodies, guards.limits());
     this.appends = new AppendsApi(vertx, node, options, bodies, forwarder);
     this.streams = new StreamsApi(node);
     this.positions = new PositionsApi(node, options);

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * What guards one {@link HttpApi} from its callers, built from its {@link HttpSecurity}: TLS on the
  * listener, the handlers every request passes before its route (CORS, the connection cap, the
  * cross-site check, authentication, the request rate), the permissions and the caps the routes
- * consult, and the timers that reload certificates and permissions. Without security it guards
- * nothing: every request is allowed. Built on any thread; {@link #install}, {@link #started} and
- * {@link #stop} run on the thread that starts and stops the API.
+ * consult, and the timers that reload certificates and permissions. Without security only the
+ * cross-site check (so a web page cannot post to a local {@code fossil dev}) and the cap on
+ * consumer waits remain; every other request is allowed. Built on any thread; {@link #install},
+ * {@link #started} and {@link #stop} run on the thread that starts and stops the API.
  */
 final class HttpGuards {
 
@@ -37,19 +38,22 @@ final class HttpGuards {
   private final ServerTls tls;
   private long permissionsTimer = -1;
 
-  /**
-   * @param security null: no guard, the API as it always was
-   */
-  HttpGuards(HttpSecurity security) {
-    this.security = security;
+  /** Guards for an API with these options ({@link HttpApi.Options#security()} null: insecure). */
+  HttpGuards(HttpApi.Options options) {
+    this.security = options.security();
     this.access = security == null ? Authorization.NONE : new Authorization(security.authorizer());
-    this.limits = security == null ? null : new RequestLimits(security.limits());
+    this.limits =
+        new RequestLimits(
+            security == null ? HttpSecurity.Limits.NONE : security.limits(),
+            options.maxConsumerWaits());
     this.tls = security == null || security.tls() == null ? null : new ServerTls(security.tls());
     this.authentication =
         security == null
             ? null
             : new Authentication(
-                security.tokens(), security.tls() != null && security.tls().clientCa() != null);
+                security.tokens(),
+                security.tls() != null && security.tls().clientCa() != null,
+                limits);
   }
 
   /** What each principal may do; {@link Authorization#NONE} without security. */
@@ -57,7 +61,7 @@ final class HttpGuards {
     return access;
   }
 
-  /** The caps routes consult (live tails); null without security. */
+  /** The caps routes consult (live tails, consumer waits). */
   RequestLimits limits() {
     return limits;
   }
@@ -71,18 +75,19 @@ final class HttpGuards {
 
   /** Counts the server's connections against the connection cap (with security). */
   void watchConnections(HttpServer server) {
-    if (limits != null) {
+    if (security != null) {
       server.connectionHandler(limits::connected);
     }
   }
 
   /**
    * The checks every request passes, in order, before its body is read: CORS (only with configured
-   * origins), the connection cap, the cross-site check, authentication, the request rate. Nothing
-   * without security.
+   * origins), the connection cap, the cross-site check, authentication, the request rate. Without
+   * security only the cross-site check.
    */
   void install(Router router) {
     if (security == null) {
+      router.route().handler(new CrossSiteGuard());
       return;
     }
     if (!security.corsOrigins().isEmpty()) {

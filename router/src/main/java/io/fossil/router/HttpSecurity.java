@@ -4,6 +4,7 @@ import io.fossil.security.Authorizer;
 import io.fossil.security.Principal;
 import io.fossil.security.RateLimiter;
 import io.fossil.security.TokenVerifier;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -100,11 +101,15 @@ public record HttpSecurity(
 
   /**
    * Caps that keep one caller, or many, from exhausting a node. A request over the principal's rate
-   * is a 429 {@code rate-limited} with {@code Retry-After}; a live tail over the node's or the
-   * principal's cap a 429 {@code too-many-live-tails}; a connection over the node's cap gets one
-   * 503 {@code too-many-connections} answer and is closed.
+   * (or, without a principal, over its remote address's) is a 429 {@code rate-limited} with {@code
+   * Retry-After}; a live tail over the node's or the principal's cap a 429 {@code
+   * too-many-live-tails}; a connection over the node's cap gets one 503 {@code
+   * too-many-connections} answer and is closed. The cap on consumer waits, which applies without
+   * security too, is {@link HttpApi.Options#maxConsumerWaits()}.
    *
-   * @param rate per-principal request rates (null: none)
+   * @param rate request rates per principal and, for requests without one, per remote address
+   *     (null: none). Node principals ({@code node:*}) are not rate-limited: they forward other
+   *     callers' requests
    * @param maxConnections open connections per node (0: no cap)
    * @param maxLiveTails live tails per node (0: no cap)
    * @param maxLiveTailsPerPrincipal live tails per principal on this node (0: no cap)
@@ -122,8 +127,10 @@ public record HttpSecurity(
   }
 
   /**
-   * Per-principal request rates, such as a token bucket per principal ({@code security}'s rate
-   * limiter). Called once per authenticated request, on an event loop: it must not block.
+   * Request rates, such as a token bucket per principal and one per remote address ({@code
+   * security}'s rate limiter). {@link #admit(Principal)} is called once per authenticated request
+   * (except from {@code node:*} principals), {@link #admit(InetAddress)} once per request without a
+   * principal (open routes, refused credentials); both on an event loop: they must not block.
    */
   @FunctionalInterface
   public interface RequestRate {
@@ -134,13 +141,37 @@ public record HttpSecurity(
      */
     Duration admit(Principal principal);
 
-    /** The rates of {@code security}'s token buckets. */
+    /**
+     * Takes one request from the allowance of the unauthenticated callers at {@code remote}, as
+     * {@link #admit(Principal)}; by default unlimited.
+     */
+    default Duration admit(InetAddress remote) {
+      return Duration.ZERO;
+    }
+
+    /**
+     * The rates of {@code security}'s token buckets: one per principal, and one per remote address
+     * for requests without a principal, each with the limiter's rate.
+     */
     static RequestRate of(RateLimiter limiter) {
       Objects.requireNonNull(limiter, "limiter");
-      return principal ->
-          limiter.tryAcquire(principal) instanceof RateLimiter.Admission.Limited limited
-              ? limited.delay()
-              : Duration.ZERO;
+      return new RequestRate() {
+        @Override
+        public Duration admit(Principal principal) {
+          return delay(limiter.tryAcquire(principal));
+        }
+
+        @Override
+        public Duration admit(InetAddress remote) {
+          return delay(limiter.tryAcquire(remote));
+        }
+      };
+    }
+
+    private static Duration delay(RateLimiter.Admission admission) {
+      return admission instanceof RateLimiter.Admission.Limited limited
+          ? limited.delay()
+          : Duration.ZERO;
     }
   }
 }

@@ -8,6 +8,7 @@ import io.fossil.security.RateLimiter;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,13 +31,29 @@ import org.junit.jupiter.api.Test;
 class LimitsTest extends SecureApiTestServer {
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private final Map<Principal, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<Object, Bucket> buckets = new ConcurrentHashMap<>();
 
-  /** Three requests a minute per principal, refilled smoothly, on the test's clock. */
-  private Duration admit(Principal p) {
+  /**
+   * Three requests a minute per principal, and per remote address for requests without one,
+   * refilled smoothly, on the test's clock.
+   */
+  private final HttpSecurity.RequestRate rate =
+      new HttpSecurity.RequestRate() {
+        @Override
+        public Duration admit(Principal principal) {
+          return LimitsTest.this.admit(principal);
+        }
+
+        @Override
+        public Duration admit(InetAddress remote) {
+          return LimitsTest.this.admit(remote);
+        }
+      };
+
+  private Duration admit(Object key) {
     Bucket bucket =
         buckets.computeIfAbsent(
-            p,
+            key,
             k ->
                 Bucket.builder()
                     .addLimit(l -> l.capacity(3).refillGreedy(3, Duration.ofMinutes(1)))
@@ -60,7 +77,7 @@ class LimitsTest extends SecureApiTestServer {
 
   @Override
   HttpSecurity security() {
-    return super.security().withLimits(new HttpSecurity.Limits(this::admit, 0, 10, 1));
+    return super.security().withLimits(new HttpSecurity.Limits(rate, 0, 10, 1));
   }
 
   @Test
@@ -85,6 +102,39 @@ class LimitsTest extends SecureApiTestServer {
   }
 
   @Test
+  void unauthenticatedRequestsAreRateLimitedByTheirAddress() {
+    // Open routes and refused credentials draw on the address's allowance of three.
+    assertThat(get("/health/live").status()).isEqualTo(200);
+    assertThat(get("/positions/compare?a=x&b=y").status()).isEqualTo(400);
+    assertUnauthenticated(get("/streams/orders-1"), null);
+    List<String> before = node.contents();
+
+    Response flooded = call("POST", "/streams/orders-1", "application/json", events(-1L, "a"));
+    Response open = get("/health/live");
+
+    for (Response r : List.of(flooded, open)) {
+      r.problem(429, ProblemType.RATE_LIMITED);
+      assertThat(Integer.parseInt(r.header("Retry-After"))).isBetween(1, 20);
+      assertThat(r.json().path("detail").asText()).contains("127.0.0.1");
+    }
+    assertThat(node.contents()).isEqualTo(before);
+    // A caller with credentials at the same address has its own allowance.
+    assertThat(as("alice", "GET", "/streams/orders-1", null, null).status()).isEqualTo(200);
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(get("/health/live").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aNodePrincipalIsNotRateLimited() throws Exception {
+    HttpClient asNode = client(context(serverCertificate("n2"), ca));
+    for (int i = 0; i < 6; i++) {
+      // n2 has no grant: each request is refused for its permission, never for its rate.
+      Response r = call(asNode, "GET", "/streams/orders-1", null, null, Map.of());
+      r.problem(403, ProblemType.FORBIDDEN);
+    }
+  }
+
+  @Test
   void securitysRateLimiterIsARequestRate() {
     HttpSecurity.RequestRate rate =
         HttpSecurity.RequestRate.of(
@@ -94,6 +144,9 @@ class LimitsTest extends SecureApiTestServer {
     assertThat(rate.admit(Principal.token("alice"))).isEqualTo(Duration.ZERO);
     assertThat(rate.admit(Principal.token("alice"))).isPositive();
     assertThat(rate.admit(Principal.token("ops"))).isEqualTo(Duration.ZERO);
+    InetAddress remote = InetAddress.getLoopbackAddress();
+    assertThat(rate.admit(remote)).isEqualTo(Duration.ZERO);
+    assertThat(rate.admit(remote)).isPositive();
   }
 
   @Test

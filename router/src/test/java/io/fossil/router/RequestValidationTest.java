@@ -8,6 +8,7 @@ import io.fossil.position.Cursor;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.CursorReader;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,17 +115,34 @@ class RequestValidationTest extends ApiTestServer {
     get("/events?partition=1").problem(400, ProblemType.INVALID_PARAMETER);
   }
 
+  /**
+   * A script's POST (it can send an Authorization header, which an insecure API ignores) with a
+   * body that is not JSON is a 415; the same POST without the header is what a page in a browser
+   * can send, refused as cross-site even without security.
+   */
   @Test
   void aBodyThatIsNotJsonIs415() {
-    Response text = call("POST", STREAM, "text/plain", events(null, "a"));
-    Response none = call("POST", STREAM, null, events(null, "a"));
-    Response form = call("POST", STREAM, "application/x-www-form-urlencoded", events(null, "a"));
+    Map<String, String> script = Map.of("Authorization", "Bearer ignored");
+    Response text = call(client(), "POST", STREAM, "text/plain", events(null, "a"), script);
+    Response none = call(client(), "POST", STREAM, null, events(null, "a"), script);
+    Response form =
+        call(
+            client(),
+            "POST",
+            STREAM,
+            "application/x-www-form-urlencoded",
+            events(null, "a"),
+            script);
+    Response fromAPage = call("POST", STREAM, "text/plain", events(null, "a"));
+    Response bodylessAdmin = call("POST", "/admin/compaction", null, null);
 
     assertThat(text.problem(415, ProblemType.UNSUPPORTED_MEDIA_TYPE).path("detail").asText())
         .contains("'text/plain'");
     assertThat(none.problem(415, ProblemType.UNSUPPORTED_MEDIA_TYPE).path("detail").asText())
         .contains("no Content-Type");
     form.problem(415, ProblemType.UNSUPPORTED_MEDIA_TYPE);
+    fromAPage.problem(403, ProblemType.CROSS_SITE_REQUEST);
+    bodylessAdmin.problem(403, ProblemType.CROSS_SITE_REQUEST);
     assertNothingWritten();
   }
 

@@ -16,21 +16,38 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.fossil.owner.SegmentAppender;
+import io.fossil.placement.InProcessPlacement;
+import io.fossil.placement.PlacementCommand;
+import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.PlacementView;
+import io.fossil.position.GlobalPosition;
+import io.fossil.position.SegmentId;
+import io.fossil.security.Principal;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The attack table of issue 32 against a real HTTPS API with real signed tokens: each row asserts
  * the status, the problem type (and the token's reason, the missing permission), and that nothing
- * changed: the store holds the same keys and values, and no placement command was sent.
+ * changed: the store holds the same keys and values, no placement command was sent (except the
+ * split past the segment cap, which placement itself refuses) and placement is as it was. Then an
+ * unauthenticated flood from one address until it is rate-limited.
  */
 class SecurityAttacksTest extends SecureApiTestServer {
 
@@ -50,9 +67,47 @@ class SecurityAttacksTest extends SecureApiTestServer {
 
   private final List<Attack> attacks = new ArrayList<>();
 
+  /** Unauthenticated requests each address may send in this test: no refill. */
+  private static final int ADDRESS_BUDGET = 100;
+
+  private final AtomicInteger anonymous = new AtomicInteger();
+
+  /**
+   * Real placement behind the admin routes, at its cap of two open segments: any split is refused.
+   */
+  private final InProcessPlacement placement =
+      new InProcessPlacement(new PlacementConfig(2, 1, 1_000, 2, 2), () -> 1_000);
+
+  @Override
+  HttpSecurity security() {
+    HttpSecurity.RequestRate rate =
+        new HttpSecurity.RequestRate() {
+          @Override
+          public Duration admit(Principal principal) {
+            return Duration.ZERO;
+          }
+
+          @Override
+          public Duration admit(InetAddress remote) {
+            return anonymous.incrementAndGet() > ADDRESS_BUDGET
+                ? Duration.ofSeconds(30)
+                : Duration.ZERO;
+          }
+        };
+    return super.security().withLimits(new HttpSecurity.Limits(rate, 0, 0, 0));
+  }
+
+  @Override
+  HttpApi.Options options(HttpApi.Options plain) {
+    return super.options(plain).withMaxConsumerWaits(1);
+  }
+
   @BeforeEach
   void ownTheRing() {
     node.runAppender(FakeNode.RING, SegmentAppender.Config.DEFAULT);
+    placement.submit(new PlacementCommand.ReserveSequences("c", 1, 100)).join();
+    placement.submit(new PlacementCommand.Register("n1", 1, "http://n1", "n1:9000")).join();
+    node.placement = placement::submit;
   }
 
   @Test
@@ -210,10 +265,51 @@ class SecurityAttacksTest extends SecureApiTestServer {
         403,
         ProblemType.CROSS_SITE_REQUEST,
         null);
+    // --- limits: a wait past the node's cap (one wait is held open below), a split past the
+    // cluster's segment cap (placement refuses it in apply; its state stays the same)
+    String position = new GlobalPosition(FakeNode.RING, 5).toString();
+    attack(
+        "too many consumer waits",
+        "GET",
+        "/consumers/orders-view-2/wait?position=" + position + "&timeout=0",
+        null,
+        null,
+        alice,
+        429,
+        ProblemType.TOO_MANY_WAITS,
+        null);
+    SegmentId open = placement.view().join().segments().get(0).id();
+    attack(
+        "a split beyond the segment cap",
+        "POST",
+        "/admin/segments/" + open + "/split",
+        JSON_TYPE,
+        null,
+        bearer(token("ops")),
+        409,
+        ProblemType.SEGMENT_CAP,
+        null);
+
+    CompletableFuture<HttpResponse<String>> held =
+        client()
+            .sendAsync(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            base
+                                + "/consumers/orders-view/wait?position="
+                                + position
+                                + "&timeout=30000"))
+                    .header("Authorization", "Bearer " + token("alice"))
+                    .timeout(Duration.ofSeconds(40))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> node.consumers().waiting() == 1);
 
     List<String> before = node.contents();
+    PlacementView placementBefore = placement.view().join();
     List<String> failures = new ArrayList<>();
     for (Attack a : attacks) {
+      node.submitted.clear();
       Response r = call(client(), a.method(), a.path(), a.contentType(), a.body(), a.headers());
       try {
         JsonNode p = r.problem(a.expected().status(), a.expected());
@@ -225,13 +321,35 @@ class SecurityAttacksTest extends SecureApiTestServer {
           assertThat(r.header("WWW-Authenticate")).isNull();
         }
         assertThat(node.contents()).as("the store after").isEqualTo(before);
-        assertThat(node.submitted).as("placement commands").isEmpty();
+        if (a.expected() == ProblemType.SEGMENT_CAP) {
+          assertThat(p.path("detail").asText()).contains("cap is 2 open segments");
+        } else {
+          assertThat(node.submitted).as("placement commands").isEmpty();
+        }
+        assertThat(placement.view().join()).as("placement after").isEqualTo(placementBefore);
       } catch (AssertionError e) {
         failures.add(a.name() + ": " + e.getMessage());
       }
     }
     assertThat(failures).isEmpty();
     assertThat(attacks).hasSizeGreaterThanOrEqualTo(30);
+    assertThat(held).isNotDone();
+
+    // --- an unauthenticated flood from one address: refused with 429 once its budget is spent
+    Response flooded = null;
+    for (int i = 0; i <= ADDRESS_BUDGET && flooded == null; i++) {
+      Response r = call("POST", "/streams/orders-1", JSON_TYPE, append);
+      if (r.status() != 401) {
+        flooded = r;
+      }
+    }
+    assertThat(flooded).as("a 429 within the budget").isNotNull();
+    flooded.problem(429, ProblemType.RATE_LIMITED);
+    assertThat(flooded.header("Retry-After")).isEqualTo("30");
+    get("/health/live").problem(429, ProblemType.RATE_LIMITED);
+    assertThat(node.contents()).isEqualTo(before);
+    // A caller with credentials from the same address is not held back by the flood.
+    assertThat(as("alice", "GET", "/streams/orders-1", null, null).status()).isEqualTo(200);
   }
 
   @Test

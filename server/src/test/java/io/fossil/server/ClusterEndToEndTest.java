@@ -214,7 +214,7 @@ class ClusterEndToEndTest {
     Http.Response moved =
         http.post(
             cluster.urls().get(0) + "/admin/segments/" + before.id() + "/move?to=" + target,
-            null,
+            "application/json",
             "",
             false);
     assertThat(moved.status()).as(moved.body()).isEqualTo(200);

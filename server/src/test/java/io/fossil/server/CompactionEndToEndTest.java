@@ -83,7 +83,7 @@ class CompactionEndToEndTest {
         Http.Response moved =
             http.post(
                 cluster.urls().get(0) + "/admin/segments/" + open.id() + "/move?to=" + to,
-                null,
+                "application/json",
                 "",
                 false);
         assertThat(moved.status()).as(moved.body()).isEqualTo(200);
@@ -117,7 +117,7 @@ class CompactionEndToEndTest {
     assertThat(stored.status()).as(stored.body()).isEqualTo(200);
 
     Http.Response compacted =
-        http.post(cluster.urls().get(2) + "/admin/compaction", null, "", false);
+        http.post(cluster.urls().get(2) + "/admin/compaction", "application/json", "", false);
     assertThat(compacted.status()).as(compacted.body()).isEqualTo(200);
     List<String> ids = new ArrayList<>();
     compacted.json().get("compacted").forEach(n -> ids.add(n.asText()));
@@ -217,7 +217,8 @@ class CompactionEndToEndTest {
     assertThat(waited.get("reached").asBoolean()).isFalse();
 
     // Nothing left to compact: a second pass is a no-op.
-    Http.Response again = http.post(cluster.urls().get(0) + "/admin/compaction", null, "", false);
+    Http.Response again =
+        http.post(cluster.urls().get(0) + "/admin/compaction", "application/json", "", false);
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.json().get("compacted")).isEmpty();
   }

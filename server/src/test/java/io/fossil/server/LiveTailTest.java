@@ -45,7 +45,11 @@ class LiveTailTest {
       Segment s = cluster.nodes().get(0).view().openSegmentFor("tail-1").orElseThrow();
       String to = s.owner().equals("n3") ? "n2" : "n3";
       Http.Response moved =
-          http.post(urls.get(0) + "/admin/segments/" + s.id() + "/move?to=" + to, null, "", false);
+          http.post(
+              urls.get(0) + "/admin/segments/" + s.id() + "/move?to=" + to,
+              "application/json",
+              "",
+              false);
       assertThat(moved.status()).as(moved.body()).isEqualTo(200);
       appendRound(urls.get(0), streams, 20, 30, appended);
 
