@@ -163,11 +163,13 @@ class ManifestFilesTest {
     KubernetesYaml.tree(Repository.base().resolve("kustomization.yaml"))
         .path("configMapGenerator")
         .forEach(g -> baseGenerators.add(g.path("name").asText()));
-    for (String overlay : Repository.OVERLAYS) {
-      JsonNode k = KubernetesYaml.tree(Repository.overlay(overlay).resolve("kustomization.yaml"));
+    List<Path> layers = new ArrayList<>(List.of(Repository.secure()));
+    Repository.OVERLAYS.forEach(o -> layers.add(Repository.overlay(o)));
+    for (Path layer : layers) {
+      JsonNode k = KubernetesYaml.tree(layer.resolve("kustomization.yaml"));
       for (JsonNode g : k.path("configMapGenerator")) {
-        assertThat(g.path("behavior").asText()).as(overlay).isEqualTo("merge");
-        assertThat(baseGenerators).as(overlay).contains(g.path("name").asText());
+        assertThat(g.path("behavior").asText()).as(layer.toString()).isEqualTo("merge");
+        assertThat(baseGenerators).as(layer.toString()).contains(g.path("name").asText());
       }
     }
     try (Stream<Path> dirs = Files.list(Repository.k8s().resolve("overlays"))) {
@@ -187,7 +189,7 @@ class ManifestFilesTest {
         Repository.yamlFiles(Repository.k8s()).stream()
             .filter(p -> p.getFileName().toString().equals("kustomization.yaml"))
             .toList();
-    assertThat(found).hasSize(1 + Repository.OVERLAYS.size());
+    assertThat(found).hasSize(2 + Repository.OVERLAYS.size()); // base, secure, the overlays
     return found;
   }
 

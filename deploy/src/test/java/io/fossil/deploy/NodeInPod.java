@@ -32,6 +32,16 @@ final class NodeInPod {
 
   static final String NAMESPACE = "events";
 
+  /** The second listener for /admin/* and /metrics (COMMON.md contract). */
+  static final String ADMIN_PORT = "--admin-port";
+
+  /**
+   * Variables the manifests set for options of the server-flag contract (COMMON.md) that fossil
+   * node may not read yet; a check that needs one waits (is skipped, saying so) until it does.
+   */
+  static final Map<String, String> CONTRACT =
+      Map.of("FOSSIL_ADMIN_PORT", ADMIN_PORT, "FOSSIL_PERMISSIONS", "--permissions");
+
   final String podName;
   final String podIp;
   final Map<String, String> environment;
@@ -65,6 +75,11 @@ final class NodeInPod {
             value("--http-host"),
             value("--http-port"));
     this.addressing = kubernetes.complete(given, environment::get);
+  }
+
+  /** Whether fossil node has {@code option} at all. */
+  boolean has(String option) {
+    return options.findOption(option) != null;
   }
 
   /** The value {@code option} takes in this pod (flag, environment or default). */
@@ -122,6 +137,14 @@ final class NodeInPod {
                 "%s: %s comes from %s, which this check does not model",
                 rendering.name(), var.getName(), path);
       };
+    }
+    if (from.getSecretKeyRef() != null) {
+      // The Secret is created in the cluster, never rendered; its value is not the manifests'.
+      return "<secret "
+          + from.getSecretKeyRef().getName()
+          + "/"
+          + from.getSecretKeyRef().getKey()
+          + ">";
     }
     if (from.getConfigMapKeyRef() != null) {
       String value =

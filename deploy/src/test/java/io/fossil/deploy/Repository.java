@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathConstants;
@@ -16,6 +17,12 @@ final class Repository {
 
   /** The overlays a user deploys; each is a directory under {@code deploy/k8s/overlays}. */
   static final List<String> OVERLAYS = List.of("dev", "etcd", "fdb");
+
+  /**
+   * The overlays that run without TLS and permissions on purpose ({@code FOSSIL_INSECURE=true});
+   * every other overlay must be secure (SecureOverlaysTest).
+   */
+  static final Set<String> INSECURE_OVERLAYS = Set.of("dev");
 
   private Repository() {}
 
@@ -39,6 +46,11 @@ final class Repository {
 
   static Path base() {
     return k8s().resolve("base");
+  }
+
+  /** The base made secure (TLS from cert-manager, permissions), which secure overlays build on. */
+  static Path secure() {
+    return k8s().resolve("secure");
   }
 
   static Path overlay(String name) {
