@@ -96,6 +96,13 @@ public final class Chaos implements Callable<Integer> {
   boolean unfenced;
 
   @Option(
+      names = "--insecure",
+      description =
+          "the plain configuration: nodes run with --insecure (no TLS, no authentication) and the"
+              + " suite speaks HTTP; by default every node has TLS, permissions and tokens")
+  boolean insecure;
+
+  @Option(
       names = "--loopback",
       description =
           "all nodes on loopback even as root: partitions are cut in per-pair Raft proxies,"
@@ -141,16 +148,16 @@ public final class Chaos implements Callable<Integer> {
     Path runDir = dir.resolve("run-" + Long.toHexString(s));
     Files.createDirectories(runDir);
     out.printf(
-        "chaos: seed %d, %d nodes, lease %d ms, phases %s of %d s, mix %d s%s; logs in %s%n",
+        "chaos: seed %d, %d %s nodes, lease %d ms, phases %s of %d s, mix %d s%s; logs in %s%n",
         s,
         nodes,
+        insecure ? "INSECURE (plain HTTP, no authentication)" : "secure (TLS, tokens)",
         leaseMillis,
         faults,
         phase.toSeconds(),
         mix.toSeconds(),
         unfenced ? ", FENCING DISABLED (negative control)" : "",
         runDir.toAbsolutePath());
-    Api api = new Api(Duration.ofSeconds(10));
     Duration lease = Duration.ofMillis(leaseMillis);
     List<String> lines = new ArrayList<>();
     long faultsInjected = 0;
@@ -160,9 +167,17 @@ public final class Chaos implements Callable<Integer> {
     try (Cluster cluster =
         new Cluster(
             new Cluster.Settings(
-                nodes, lease, 8, unfenced, fossilJar.toAbsolutePath(), runDir, tag, loopback),
-            api)) {
+                nodes,
+                lease,
+                8,
+                unfenced,
+                fossilJar.toAbsolutePath(),
+                runDir,
+                tag,
+                loopback,
+                insecure))) {
       out.println("network: " + cluster.network().describe());
+      Api api = cluster.api(Duration.ofSeconds(10));
       Workload load = new Workload(api, cluster.urls(), workers, 4, s, Duration.ofMillis(5));
       Nemesis nemesis = new Nemesis(cluster, api, new Random(s), lease, out::println);
       load.start(2);
@@ -279,7 +294,7 @@ public final class Chaos implements Callable<Integer> {
 
   /** Reads everything back after healing: a fresh cursor walk, every stream, the raw store. */
   private Checker.Input finalState(Cluster cluster, Workload load) throws Exception {
-    Api api = new Api(Duration.ofSeconds(60));
+    Api api = cluster.api(Duration.ofSeconds(60));
     Tailer reader = new Tailer(api, cluster.urls(), new Random(1), "final cursor read");
     if (!reader.drain(Duration.ofSeconds(2L * drainSeconds))) {
       out.println(

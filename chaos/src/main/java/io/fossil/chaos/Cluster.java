@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,11 @@ import org.awaitility.core.ConditionTimeoutException;
  * delay nemesis slows. On loopback, each node also reaches every other node's Raft port through a
  * proxy of its own (one per ordered pair, each node given its own {@code --voters}), so that one
  * node can be cut off the placement group both ways without root; see {@link #cutOffPlacement}.
+ *
+ * <p>Unless {@link Settings#insecure()}, the nodes run as production nodes do (TLS and {@link
+ * ClusterCredentials}' certificates on Raft, HTTPS and forwarding; every request authenticated and
+ * authorized) and the suite's clients ({@link #api}) speak HTTPS with a bearer token. The proxies
+ * relay TCP, so TLS runs end to end through them.
  */
 final class Cluster implements AutoCloseable {
 
@@ -43,11 +49,13 @@ final class Cluster implements AutoCloseable {
       Path fossilJar,
       Path dir,
       String networkTag,
-      boolean loopback) {}
+      boolean loopback,
+      boolean insecure) {}
 
   private final Settings settings;
   private final Network network;
   private final Thread networkCleanup = new Thread(this::closeNetwork, "chaos-network-cleanup");
+  private final ClusterCredentials credentials; // null: --insecure
   private final Api api;
   private final String storeUri;
   private final Proc etcd;
@@ -58,9 +66,8 @@ final class Cluster implements AutoCloseable {
   private final int[] raftPorts;
   private final boolean[] paused;
 
-  Cluster(Settings settings, Api api) throws IOException {
+  Cluster(Settings settings) throws IOException {
     this.settings = settings;
-    this.api = api;
     if (!Files.isRegularFile(settings.fossilJar())) {
       throw new IllegalStateException(
           "no node jar at "
@@ -83,6 +90,8 @@ final class Cluster implements AutoCloseable {
         httpPorts[i] = shared ? freePort() : HTTP_PORT;
         raftPorts[i] = shared ? freePort() : RAFT_PORT;
       }
+      this.credentials = settings.insecure() ? null : credentials(settings.dir(), n, network);
+      this.api = api(Duration.ofSeconds(10));
       Path etcdBinary =
           Proc.which("etcd")
               .orElseThrow(
@@ -148,7 +157,27 @@ final class Cluster implements AutoCloseable {
   }
 
   String url(int i) {
-    return "http://" + network.nodeHost(i) + ":" + httpPorts[i];
+    return (credentials == null ? "http://" : "https://")
+        + network.nodeHost(i)
+        + ":"
+        + httpPorts[i];
+  }
+
+  /** Whether the nodes run with TLS and authentication. */
+  boolean secure() {
+    return credentials != null;
+  }
+
+  /** A client of the nodes (and of etcd), with the cluster's credentials unless insecure. */
+  Api api(Duration timeout) {
+    if (credentials == null) {
+      return new Api(timeout);
+    }
+    try {
+      return new Api(timeout, credentials.client());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up the suite's TLS client", e);
+    }
   }
 
   List<String> urls() {
@@ -239,8 +268,8 @@ final class Cluster implements AutoCloseable {
             "--lease=" + settings.lease().toMillis() + "ms",
             // The checker compares positions as acknowledged with positions as read back;
             // compaction would renumber the latter (ADR 21), so it stays off here.
-            "--compaction-interval=0",
-            "--insecure"));
+            "--compaction-interval=0"));
+    cmd.addAll(credentials == null ? List.of("--insecure") : credentials.nodeFlags(nodeId(i)));
     if (settings.unfenced()) {
       cmd.add("--unsafe-disable-fencing");
     }
@@ -457,6 +486,21 @@ final class Cluster implements AutoCloseable {
 
   private void closeNetwork() {
     network.close();
+  }
+
+  /** A CA, certificates for each node's host, a token key, permissions: under {@code dir}. */
+  private ClusterCredentials credentials(Path dir, int n, Network network) throws IOException {
+    List<String> ids = new ArrayList<>();
+    List<String> hosts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(nodeId(i));
+      hosts.add(network.nodeHost(i));
+    }
+    try {
+      return ClusterCredentials.create(dir.resolve("secure"), ids, hosts);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot create the cluster's certificates and tokens", e);
+    }
   }
 
   /** A proxy on {@code host}, on a free port, in front of {@code host:port}. */
