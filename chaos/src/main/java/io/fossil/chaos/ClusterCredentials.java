@@ -125,6 +125,11 @@ final class ClusterCredentials {
         "--token-audience=" + AUDIENCE);
   }
 
+  /** Where the files are. */
+  Path directory() {
+    return dir;
+  }
+
   /** What the suite's clients present: trust in the CA only, and the workload's token. */
   ClientCredentials client() {
     return client;
