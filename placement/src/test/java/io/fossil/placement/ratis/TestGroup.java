@@ -45,6 +45,7 @@ final class TestGroup implements AutoCloseable {
   private final Path dir;
   private final long snapshotEvery;
   private final Function<String, ControlPlaneSecurity> security;
+  private final PlacementConfig placement;
 
   /** Voters keep their Raft storage under {@code dir/id} and snapshot every so many entries. */
   TestGroup(Path dir, long snapshotEvery) throws IOException {
@@ -54,9 +55,20 @@ final class TestGroup implements AutoCloseable {
   /** As above, each voter protected as {@code security} says for its id. */
   TestGroup(Path dir, long snapshotEvery, Function<String, ControlPlaneSecurity> security)
       throws IOException {
+    this(dir, snapshotEvery, security, new PlacementConfig(8, 3, 600_000, 4));
+  }
+
+  /** As above, every voter with the placement policy {@code placement}. */
+  TestGroup(
+      Path dir,
+      long snapshotEvery,
+      Function<String, ControlPlaneSecurity> security,
+      PlacementConfig placement)
+      throws IOException {
     this.dir = dir;
     this.snapshotEvery = snapshotEvery;
     this.security = security;
+    this.placement = placement;
     for (String id : List.of("p1", "p2", "p3")) {
       try (ServerSocket s = new ServerSocket(0)) {
         addresses.put(id, "127.0.0.1:" + s.getLocalPort());
@@ -87,7 +99,7 @@ final class TestGroup implements AutoCloseable {
                   addresses,
                   dir.resolve(id),
                   name,
-                  new PlacementConfig(8, 3, 600_000, 4),
+                  placement,
                   Duration.ofMillis(100),
                   snapshotEvery,
                   null,
