@@ -242,7 +242,8 @@ final class ReaderBench implements Callable<Integer> {
                 Duration.ofSeconds(10),
                 false,
                 storeUri,
-                compaction),
+                compaction,
+                false),
             Duration.ofSeconds(60));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!cluster.nodes().stream().allMatch(n -> n.notReadyReason() == null)) {

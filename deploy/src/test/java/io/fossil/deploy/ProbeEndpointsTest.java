@@ -50,7 +50,8 @@ class ProbeEndpointsTest {
                 Duration.ofSeconds(5),
                 false,
                 "mem:",
-                Compactor.Options.DEFAULTS),
+                Compactor.Options.DEFAULTS,
+                false),
             Duration.ofSeconds(60));
     url = cluster.urls().get(0);
   }

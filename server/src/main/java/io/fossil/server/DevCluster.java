@@ -9,11 +9,14 @@ import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +30,9 @@ public final class DevCluster implements AutoCloseable {
   /**
    * @param store the storage URI; null means {@code rocksdb:<data>/store}
    * @param compaction every node's compaction options
+   * @param secure TLS and authentication with credentials under {@code DATA/secure} ({@link
+   *     DevSecurity}); false: plain HTTP, every request allowed (bound to {@code host}, loopback by
+   *     default)
    */
   public record Options(
       Path data,
@@ -38,7 +44,8 @@ public final class DevCluster implements AutoCloseable {
       Duration lease,
       boolean forward,
       String store,
-      Compactor.Options compaction) {
+      Compactor.Options compaction,
+      boolean secure) {
 
     public static Options defaults(Path data) {
       return new Options(
@@ -51,7 +58,23 @@ public final class DevCluster implements AutoCloseable {
           Duration.ofSeconds(10),
           false,
           null,
-          Compactor.Options.DEFAULTS);
+          Compactor.Options.DEFAULTS,
+          false);
+    }
+
+    public Options withSecure(boolean secure) {
+      return new Options(
+          data,
+          host,
+          httpPort,
+          raftPort,
+          nodes,
+          ringSegments,
+          lease,
+          forward,
+          store,
+          compaction,
+          secure);
     }
   }
 
@@ -59,11 +82,13 @@ public final class DevCluster implements AutoCloseable {
   private final KvStore store;
   private final HttpRuntime runtime;
   private final List<Node> nodes = new ArrayList<>();
+  private final DevSecurity security;
 
-  private DevCluster(Options options, KvStore store, HttpRuntime runtime) {
+  private DevCluster(Options options, KvStore store, HttpRuntime runtime, DevSecurity security) {
     this.options = options;
     this.store = store;
     this.runtime = runtime;
+    this.security = security;
   }
 
   /** Starts every node and waits until all serve HTTP (or fails after {@code timeout}). */
@@ -73,8 +98,13 @@ public final class DevCluster implements AutoCloseable {
         options.store() != null
             ? options.store()
             : "rocksdb:" + options.data().toAbsolutePath().resolve("store");
+    DevSecurity security =
+        options.secure()
+            ? DevSecurity.prepare(
+                options.data(), options.nodes(), List.of(options.host()), Clock.systemUTC())
+            : null;
     KvStore store = KvStores.open(uri);
-    DevCluster cluster = new DevCluster(options, store, HttpRuntime.create());
+    DevCluster cluster = new DevCluster(options, store, HttpRuntime.create(), security);
     try {
       Map<String, String> voters = new LinkedHashMap<>();
       for (int i = 1; i <= options.nodes(); i++) {
@@ -89,11 +119,17 @@ public final class DevCluster implements AutoCloseable {
       List<CompletableFuture<Void>> started = new ArrayList<>();
       for (int i = 1; i <= options.nodes(); i++) {
         int port = options.httpPort() + i - 1;
+        SecurityOptions nodeSecurity = cluster.securityOf("n" + i);
+        HttpApi.Options http =
+            HttpApi.Options.defaults(options.host(), port)
+                .withForward(options.forward())
+                .withSecurity(
+                    nodeSecurity.http(SecurityFlags.defaultLimits(), Set.of(), Clock.systemUTC()));
         Node node =
             new Node(
                 new Node.Config(
                     "n" + i,
-                    HttpApi.Options.defaults(options.host(), port).withForward(options.forward()),
+                    http,
                     options.host() + ":" + port,
                     voters,
                     options.data().resolve("raft").resolve("n" + i),
@@ -102,7 +138,7 @@ public final class DevCluster implements AutoCloseable {
                     timeout,
                     options.compaction(),
                     null,
-                    SecurityOptions.NONE),
+                    nodeSecurity),
                 store,
                 cluster.runtime);
         cluster.nodes.add(node);
@@ -117,13 +153,33 @@ public final class DevCluster implements AutoCloseable {
     }
   }
 
+  private SecurityOptions securityOf(String nodeId) {
+    if (security == null) {
+      return SecurityOptions.NONE;
+    }
+    DevSecurity.NodeFiles files = security.node(nodeId);
+    return new SecurityOptions(
+        files.key(),
+        files.certificate(),
+        files.ca(),
+        security.permissions(),
+        security.tokenConfig(),
+        false);
+  }
+
+  /** The credentials of a secure cluster ({@link Options#secure()}); empty otherwise. */
+  public Optional<DevSecurity> security() {
+    return Optional.ofNullable(security);
+  }
+
   public List<Node> nodes() {
     return List.copyOf(nodes);
   }
 
   /** The base URL of each node's HTTP API, in node order. */
   public List<String> urls() {
-    return nodes.stream().map(n -> "http://" + options.host() + ":" + n.httpPort()).toList();
+    String scheme = security == null ? "http://" : "https://";
+    return nodes.stream().map(n -> scheme + options.host() + ":" + n.httpPort()).toList();
   }
 
   public KvStore store() {

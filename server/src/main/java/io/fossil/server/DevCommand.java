@@ -50,6 +50,13 @@ final class DevCommand implements Callable<Integer> {
       description = "nodes forward appends to the owner instead of answering 307")
   boolean forward;
 
+  @Option(
+      names = "--secure",
+      description =
+          "TLS and authentication: a local CA, node certificates and an admin token under"
+              + " DATA/secure (ca.pem, admin.token), made once and reused")
+  boolean secure;
+
   @Option(names = "--config", description = "properties file with defaults for these options")
   Path config;
 
@@ -73,7 +80,8 @@ final class DevCommand implements Callable<Integer> {
                 Duration.ofSeconds(10),
                 forward,
                 null,
-                Compactor.Options.DEFAULTS),
+                Compactor.Options.DEFAULTS,
+                secure),
             Duration.ofSeconds(60));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -92,14 +100,29 @@ final class DevCommand implements Callable<Integer> {
       System.out.println("  node n" + (i + 1) + "  " + urls.get(i));
     }
     String url = urls.get(0);
+    String curl = cluster.security().map(DevSecurity::curl).orElse("curl");
     System.out.println();
+    cluster
+        .security()
+        .ifPresent(
+            s ->
+                System.out.println(
+                    "TLS and authentication are on: the CA is "
+                        + s.caCertificate()
+                        + ", a token with every permission is in "
+                        + s.adminToken()
+                        + ", permissions in "
+                        + s.permissions()));
     System.out.println("Try:");
     System.out.println(
-        "  curl -L -H 'content-type: application/json' -X POST "
+        "  "
+            + curl
+            + (secure ? " --location-trusted" : " -L")
+            + " -H 'content-type: application/json' -X POST "
             + url
             + "/streams/orders-1 -d '{\"events\":[{\"type\":\"Placed\",\"data\":{\"total\":42}}]}'");
-    System.out.println("  curl " + url + "/streams/orders-1");
-    System.out.println("  curl " + url + "/cluster");
+    System.out.println("  " + curl + " " + url + "/streams/orders-1");
+    System.out.println("  " + curl + " " + url + "/cluster");
     System.out.println("Ctrl-C stops the cluster; the data stays in " + data);
     stopped.await();
     return 0;

@@ -227,15 +227,16 @@ public final class DevSecurity {
     return directory.resolve("admin.token");
   }
 
-  /** A curl command line that reads {@code url + "/cluster"} with the CA and the admin token. */
-  public String curlExample(String url) {
+  /**
+   * The start of a curl command line that trusts the CA and sends the admin token (read by the
+   * shell from its file, so the token itself is not printed).
+   */
+  public String curl() {
     return "curl --cacert "
         + caCertificate()
         + " -H \"Authorization: Bearer $(cat "
         + adminToken()
-        + ")\" "
-        + url
-        + "/cluster";
+        + ")\"";
   }
 
   @Override

@@ -267,9 +267,10 @@ public final class Node implements NodeServices, AutoCloseable {
               follower.start();
               warning().ifPresent(w -> LOG.warn("node {}: {}", config.nodeId(), w));
               LOG.info(
-                  "node {} (incarnation {}) serves HTTP on {}:{}",
+                  "node {} (incarnation {}) serves {} on {}:{}",
                   config.nodeId(),
                   incarnation,
+                  config.security().tls() ? "HTTPS" : "HTTP",
                   config.http().host(),
                   port);
             });

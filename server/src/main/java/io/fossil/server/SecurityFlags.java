@@ -19,6 +19,11 @@ import picocli.CommandLine.Option;
  */
 final class SecurityFlags {
 
+  static final int DEFAULT_RATE = 10_000;
+  static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  static final int DEFAULT_MAX_LIVE_TAILS = 1000;
+  static final int DEFAULT_MAX_LIVE_TAILS_PER_PRINCIPAL = 100;
+
   @Option(
       names = "--tls-key",
       description =
@@ -68,23 +73,23 @@ final class SecurityFlags {
       description =
           "requests per second each principal may send, in bursts of up to twice that; 0 = no"
               + " limit (default: ${DEFAULT-VALUE})")
-  int rateLimit = 1000;
+  int rateLimit = DEFAULT_RATE;
 
   @Option(
       names = "--max-connections",
       description = "open HTTP connections per node; 0 = no cap (default: ${DEFAULT-VALUE})")
-  int maxConnections = 10_000;
+  int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
   @Option(
       names = "--max-live-tails",
       description =
           "live tails (GET /events/live) per node; 0 = no cap (default: ${DEFAULT-VALUE})")
-  int maxLiveTails = 1000;
+  int maxLiveTails = DEFAULT_MAX_LIVE_TAILS;
 
   @Option(
       names = "--max-live-tails-per-principal",
       description = "live tails each principal may hold on a node (default: ${DEFAULT-VALUE})")
-  int maxLiveTailsPerPrincipal = 100;
+  int maxLiveTailsPerPrincipal = DEFAULT_MAX_LIVE_TAILS_PER_PRINCIPAL;
 
   @Option(
       names = "--cors-origin",
@@ -133,6 +138,20 @@ final class SecurityFlags {
 
   /** The caps and rates of the HTTP API. */
   HttpSecurity.Limits limits() {
+    return limits(rateLimit, maxConnections, maxLiveTails, maxLiveTailsPerPrincipal);
+  }
+
+  /** The defaults of {@link #limits()}: what {@code fossil dev --secure} runs with. */
+  static HttpSecurity.Limits defaultLimits() {
+    return limits(
+        DEFAULT_RATE,
+        DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_MAX_LIVE_TAILS,
+        DEFAULT_MAX_LIVE_TAILS_PER_PRINCIPAL);
+  }
+
+  private static HttpSecurity.Limits limits(
+      int rateLimit, int maxConnections, int maxLiveTails, int maxLiveTailsPerPrincipal) {
     if (rateLimit < 0) {
       throw new IllegalArgumentException("--rate-limit is 0 (none) or positive");
     }

@@ -81,7 +81,7 @@ class DevSecurityTest {
     assertThat(grants.check(Principal.node("n2"), Action.ADMIN, null).allowed()).isTrue();
     assertThat(grants.check(Principal.token("alice"), Action.READ, "orders-1").allowed()).isFalse();
 
-    assertThat(security.curlExample("https://127.0.0.1:8081"))
+    assertThat(security.curl())
         .contains("--cacert " + security.caCertificate(), "$(cat " + security.adminToken() + ")")
         .doesNotContain(adminToken(security));
   }

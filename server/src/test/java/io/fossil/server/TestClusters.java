@@ -32,7 +32,8 @@ final class TestClusters {
                 Duration.ofSeconds(5),
                 forward,
                 store,
-                Compactor.Options.DEFAULTS),
+                Compactor.Options.DEFAULTS,
+                false),
             Duration.ofSeconds(60));
     try {
       await()
