@@ -13,6 +13,7 @@ import io.fossil.router.HttpRuntime;
 import io.fossil.router.HttpSecurity;
 import io.fossil.server.DevSecurity;
 import io.fossil.server.Node;
+import io.fossil.server.NodeConfig;
 import io.fossil.server.SecurityOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,7 +64,7 @@ class HttpBenchTest {
     int http = freePort();
     node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 "n1",
                 HttpApi.Options.defaults("127.0.0.1", http)
                     .withSecurity(

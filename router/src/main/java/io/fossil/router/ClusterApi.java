@@ -34,16 +34,21 @@ final class ClusterApi {
     this.scheme = scheme;
   }
 
-  void register(Routes routes) {
+  /**
+   * @param metrics whether this listener serves {@code /metrics}
+   */
+  void register(Routes routes, boolean metrics) {
     // The cluster view names members, addresses and incarnations: cluster internals (admin).
     routes
         .guarded(routes.exact(HttpMethod.GET, "/cluster"), Action.ADMIN, null)
         .handler(this::cluster);
     routes.exact(HttpMethod.GET, "/health/live").handler(this::live);
     routes.exact(HttpMethod.GET, "/health/ready").handler(this::ready);
-    routes
-        .guarded(routes.exact(HttpMethod.GET, "/metrics"), Action.METRICS, null)
-        .handler(this::metrics);
+    if (metrics) {
+      routes
+          .guarded(routes.exact(HttpMethod.GET, "/metrics"), Action.METRICS, null)
+          .handler(this::metrics);
+    }
   }
 
   private void cluster(RoutingContext ctx) {

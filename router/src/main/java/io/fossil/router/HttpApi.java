@@ -171,14 +171,46 @@ public final class HttpApi {
           maxConsumerWaits);
     }
 
+    /** These options on another address (a second listener). */
+    public Options withAddress(String host, int port) {
+      return new Options(
+          host,
+          port,
+          forward,
+          maxBodyBytes,
+          maxJsonDepth,
+          maxHeaderBytes,
+          idleTimeout,
+          catchUpWait,
+          maxHops,
+          security,
+          maxConsumerWaits);
+    }
+
     /** The scheme of this API's addresses: https with TLS. */
     String scheme() {
       return security != null && security.tls() != null ? "https" : "http";
     }
   }
 
+  /**
+   * Which routes a listener serves. A node serves them all on one port, or, with a second listener
+   * for operators (so a network policy can keep it inside the cluster), the public routes on one
+   * and {@code /admin/*} and {@code /metrics} on the other. {@code /cluster} and health are on
+   * both.
+   */
+  public enum Listener {
+    /** Every route. */
+    ALL,
+    /** Every route but {@code /admin/*} and {@code /metrics}. */
+    PUBLIC,
+    /** {@code /admin/*}, {@code /metrics}, {@code /cluster} and health. */
+    ADMIN
+  }
+
   private final Vertx vertx;
   private final Options options;
+  private final Listener listener;
   private final Forwarder forwarder;
   private final EventsApi events;
   private final ConsumersApi consumers;
@@ -190,9 +222,16 @@ public final class HttpApi {
   private final HttpGuards guards;
   private HttpServer server;
 
+  /** An API that serves every route. */
   public HttpApi(HttpRuntime runtime, NodeServices node, Options options) {
+    this(runtime, node, options, Listener.ALL);
+  }
+
+  /** An API that serves the routes of {@code listener}. */
+  public HttpApi(HttpRuntime runtime, NodeServices node, Options options, Listener listener) {
     this.vertx = runtime.vertx();
     this.options = options;
+    this.listener = listener;
     AppendBody bodies = new AppendBody(options.maxJsonDepth());
     HttpSecurity security = options.security();
     this.forwarder =
@@ -299,13 +338,17 @@ public final class HttpApi {
               refuseFormBody(ctx, routes);
               body.handle(ctx);
             });
-    appends.register(routes);
-    streams.register(routes);
-    events.register(routes);
-    positions.register(routes);
-    consumers.register(routes);
-    cluster.register(routes);
-    admin.register(routes);
+    if (listener != Listener.ADMIN) {
+      appends.register(routes);
+      streams.register(routes);
+      events.register(routes);
+      positions.register(routes);
+      consumers.register(routes);
+    }
+    cluster.register(routes, listener != Listener.PUBLIC);
+    if (listener != Listener.PUBLIC) {
+      admin.register(routes);
+    }
     router.route().failureHandler(this::failure);
     router.errorHandler(
         404,

@@ -127,7 +127,7 @@ public final class DevCluster implements AutoCloseable {
                     nodeSecurity.http(SecurityFlags.defaultLimits(), Set.of(), Clock.systemUTC()));
         Node node =
             new Node(
-                new Node.Config(
+                new NodeConfig(
                     "n" + i,
                     http,
                     options.host() + ":" + port,

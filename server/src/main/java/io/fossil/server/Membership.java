@@ -88,7 +88,7 @@ final class Membership {
     }
 
     /** The defaults for {@code node}: timings derived from its lease length. */
-    static Config of(Node.Config node) {
+    static Config of(NodeConfig node) {
       long leaseMillis = node.placement().leaseMillis();
       Duration lease = Duration.ofMillis(leaseMillis);
       return new Config(

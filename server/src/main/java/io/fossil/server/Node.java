@@ -7,7 +7,6 @@ import io.fossil.kv.KvStore;
 import io.fossil.owner.AppendLimits;
 import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementCommand;
-import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.ViewWaiters;
@@ -16,14 +15,10 @@ import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
 import io.fossil.reader.LiveHeads;
 import io.fossil.reader.StreamReader;
-import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
 import io.fossil.router.NodeServices;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -60,43 +55,8 @@ public final class Node implements NodeServices, AutoCloseable {
   static final String GROUP = "fossil-placement";
 
   /**
-   * @param voters every placement voter, id → Raft address (host:port)
-   * @param advertisedHttp the host:port other nodes and clients use to reach this node's API
-   * @param raftDir where this node keeps its Raft log if it is a voter
-   * @param startupTimeout how long registration retries while the placement group elects a leader
-   * @param raftBind the address this node's Raft port listens on; null = the host of its own
-   *     address in {@code voters}
-   * @param security TLS material (mutual TLS on the placement group), or none; TLS here and in
-   *     {@code http} go together
-   */
-  public record Config(
-      String nodeId,
-      HttpApi.Options http,
-      String advertisedHttp,
-      Map<String, String> voters,
-      Path raftDir,
-      PlacementConfig placement,
-      SegmentAppender.Config appender,
-      Duration startupTimeout,
-      Compactor.Options compaction,
-      String raftBind,
-      SecurityOptions security) {
-
-    public Config {
-      Objects.requireNonNull(nodeId, "nodeId");
-      Objects.requireNonNull(security, "security");
-      voters = Map.copyOf(voters);
-      boolean httpTls = http.security() != null && http.security().tls() != null;
-      if (security.tls() != httpTls) {
-        throw new IllegalArgumentException(
-            "TLS on Raft and on HTTP go together: "
-                + (httpTls ? "HTTP has TLS, Raft has none" : "Raft has TLS, HTTP has none"));
-      }
-    }
-  }
-
-  /**
-   * The timings of the wiring itself; each part has its own in its {@code Config}.
+   * The timings of the wiring itself; each part has its own in its {@code Config}; what the node
+   * is, is its {@link NodeConfig}.
    *
    * @param livePollInterval how often live tails poll the heads of segments other nodes write
    * @param appliedWait how long a placement change's caller waits for this node's view to show it
@@ -116,7 +76,7 @@ public final class Node implements NodeServices, AutoCloseable {
     }
   }
 
-  private final Config config;
+  private final NodeConfig config;
   private final Timings timings = Timings.DEFAULT;
   private final HttpRuntime runtime;
   private final long incarnation;
@@ -133,11 +93,10 @@ public final class Node implements NodeServices, AutoCloseable {
   private final ConsumerCursors consumers;
   private final AppendLimits limits;
   private final CompactionDriver compaction;
-  private HttpApi http;
-  private int httpPort;
+  private volatile HttpListeners http;
   private volatile boolean closed;
 
-  public Node(Config config, KvStore store, HttpRuntime runtime) {
+  public Node(NodeConfig config, KvStore store, HttpRuntime runtime) {
     this.config = config;
     this.runtime = runtime;
     this.incarnation = System.currentTimeMillis();
@@ -255,12 +214,11 @@ public final class Node implements NodeServices, AutoCloseable {
         .thenCompose(
             v -> {
               ownership.onView(v);
-              http = new HttpApi(runtime, this, config.http());
+              http = new HttpListeners(runtime, this, config.http(), config.adminHttp());
               return http.start();
             })
         .thenAccept(
             port -> {
-              httpPort = port;
               long every = membership.heartbeatInterval().toMillis();
               timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
               compaction.start();
@@ -276,9 +234,14 @@ public final class Node implements NodeServices, AutoCloseable {
             });
   }
 
+  /** The port of the second listener, for admin and metrics (after {@link #start()}); 0: none. */
+  public int adminPort() {
+    return http == null ? 0 : http.adminPort();
+  }
+
   /** The port the HTTP API is bound to (after {@link #start()}). */
   public int httpPort() {
-    return httpPort;
+    return http == null ? 0 : http.port();
   }
 
   public long incarnation() {
@@ -318,10 +281,7 @@ public final class Node implements NodeServices, AutoCloseable {
       closed = true;
     }
     if (http != null) {
-      http.stop()
-          .orTimeout(timings.httpStopTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .exceptionally(e -> null)
-          .join();
+      http.stop(timings.httpStopTimeout());
     }
     ownership.close();
     liveHeads.close();

@@ -96,6 +96,18 @@ final class NodeCommand implements Callable<Integer> {
   boolean forward;
 
   @Option(
+      names = "--admin-port",
+      description =
+          "a second listener for /admin/* and /metrics (same TLS and authentication), which the"
+              + " HTTP port then does not serve; 0 = none (default: ${DEFAULT-VALUE})")
+  int adminPort;
+
+  @Option(
+      names = "--admin-host",
+      description = "address the admin listener binds (default: the same as --http-host)")
+  String adminHost;
+
+  @Option(
       names = "--max-body",
       description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
   int maxBody = 4 << 20;
@@ -203,6 +215,26 @@ final class NodeCommand implements Callable<Integer> {
             defaults.catchUpWait(),
             defaults.maxHops(),
             httpSecurity);
+    PlacementConfig placement =
+        new PlacementConfig(
+            ringSegments,
+            Math.max(1, voterMap.size()),
+            leaseLength.toMillis(),
+            PlacementConfig.DEFAULT.maxMovesPerTick());
+    try {
+      http = securityFlags.withWaitCap(http);
+      placement = securityFlags.withSegmentCap(placement);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (adminPort < 0 || adminPort > 65535 || (adminPort != 0 && adminPort == httpPort)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--admin-port is 0 (none) or a port other than --http-port");
+    }
+    HttpApi.Options admin =
+        adminPort == 0
+            ? null
+            : http.withAddress(adminHost != null ? adminHost : httpHost, adminPort);
     SegmentAppender.Config appenderConfig = SegmentAppender.Config.DEFAULT;
     if (unsafeDisableFencing) {
       System.err.println(
@@ -215,22 +247,19 @@ final class NodeCommand implements Callable<Integer> {
     HttpRuntime runtime = HttpRuntime.create();
     Node node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 nodeId,
                 http,
                 advertised,
                 voterMap,
                 data.resolve("raft").resolve(nodeId),
-                new PlacementConfig(
-                    ringSegments,
-                    Math.max(1, voterMap.size()),
-                    leaseLength.toMillis(),
-                    PlacementConfig.DEFAULT.maxMovesPerTick()),
+                placement,
                 appenderConfig,
                 Duration.ofSeconds(60),
                 compaction,
                 raftBind,
-                security),
+                security,
+                admin),
             kv,
             runtime);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -258,8 +287,9 @@ final class NodeCommand implements Callable<Integer> {
             + " serves "
             + (security.tls() ? "https://" : "http://")
             + advertised
+            + (adminPort == 0 ? "" : ", admin and metrics on port " + adminPort)
             + " (store "
-            + store
+            + KvStores.redacted(store)
             + ")");
     stopped.await();
     return 0;

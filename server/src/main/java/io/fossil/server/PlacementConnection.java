@@ -104,7 +104,7 @@ final class PlacementConnection implements PlacementClient {
      * timeout) and ends at most one request timeout and 0.4 s after that: a call that cannot be
      * answered must not hold back the heartbeats behind it for long.
      */
-    static Config of(Node.Config node) {
+    static Config of(NodeConfig node) {
       long leaseMillis = node.placement().leaseMillis();
       Duration lease = Duration.ofMillis(leaseMillis);
       return new Config(

@@ -1,5 +1,7 @@
 package io.fossil.server;
 
+import io.fossil.placement.PlacementConfig;
+import io.fossil.router.HttpApi;
 import io.fossil.router.HttpSecurity;
 import io.fossil.security.RateLimiter;
 import io.fossil.security.TokenVerifier;
@@ -13,9 +15,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The security options of {@code fossil node} (a picocli mixin; each also from its {@code FOSSIL_*}
- * variable or the configuration file): TLS material, permissions, bearer tokens, limits, CORS, or
- * {@code --insecure}. {@link #options()} and {@link #limits()} check them together; a mistake is an
- * {@link IllegalArgumentException} with a message for the command line.
+ * variable or the configuration file): TLS material, permissions, bearer tokens, limits (rates,
+ * connections, live tails, consumer waits, segments), CORS, or {@code --insecure}. {@link
+ * #options()} and {@link #limits()} check them together; a mistake is an {@link
+ * IllegalArgumentException} with a message for the command line.
  */
 final class SecurityFlags {
 
@@ -92,6 +95,21 @@ final class SecurityFlags {
   int maxLiveTailsPerPrincipal = DEFAULT_MAX_LIVE_TAILS_PER_PRINCIPAL;
 
   @Option(
+      names = "--max-consumer-waits",
+      description =
+          "open GET /consumers/{name}/wait long polls per node; 0 = no cap (default:"
+              + " ${DEFAULT-VALUE})")
+  int maxConsumerWaits = HttpApi.Options.DEFAULT_MAX_CONSUMER_WAITS;
+
+  @Option(
+      names = "--max-segments",
+      description =
+          "open segments the cluster may have; a split beyond it is refused (409 segment-cap)."
+              + " Set it alike on every voter and only raise it; 0 = no cap (default:"
+              + " ${DEFAULT-VALUE}, or --ring-segments if larger)")
+  int maxSegments = PlacementConfig.DEFAULT_MAX_OPEN_SEGMENTS;
+
+  @Option(
       names = "--cors-origin",
       description =
           "an origin (https://app.example.com) whose web pages may call this node; repeat for"
@@ -163,6 +181,25 @@ final class SecurityFlags {
         maxConnections,
         maxLiveTails,
         maxLiveTailsPerPrincipal);
+  }
+
+  /** {@code http} with this node's cap on consumer waits. */
+  HttpApi.Options withWaitCap(HttpApi.Options http) {
+    return http.withMaxConsumerWaits(maxConsumerWaits);
+  }
+
+  /** {@code placement} with the cluster's cap on open segments. */
+  PlacementConfig withSegmentCap(PlacementConfig placement) {
+    if (maxSegments != 0 && maxSegments < placement.ringSegments()) {
+      throw new IllegalArgumentException(
+          "--max-segments ("
+              + maxSegments
+              + ") is below --ring-segments ("
+              + placement.ringSegments()
+              + "): the ring would start over its cap");
+    }
+    return placement.withMaxOpenSegments(
+        maxSegments == 0 ? 0 : Math.max(maxSegments, placement.ringSegments()));
   }
 
   Set<String> corsOrigins() {

@@ -222,7 +222,7 @@ class MembershipTest {
 
   private static Membership.Config config(int expectedVoters) {
     return Membership.Config.of(
-        new Node.Config(
+        new NodeConfig(
             "n1",
             null,
             "n1.example:8081",

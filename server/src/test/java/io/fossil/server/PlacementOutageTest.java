@@ -69,7 +69,7 @@ class PlacementOutageTest {
     int http = Ports.freeRun(1);
     node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 "n1",
                 HttpApi.Options.defaults("127.0.0.1", http),
                 "127.0.0.1:" + http,

@@ -79,7 +79,7 @@ class SecureClientCommandsTest {
     int http = raft + 1;
     node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 "n1",
                 HttpApi.Options.defaults("127.0.0.1", http)
                     .withSecurity(

@@ -15,6 +15,10 @@ import io.fossil.security.CertificateAuthority;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -82,7 +86,7 @@ class SecureNodeTest {
     int http = raft + 1;
     node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 "n1",
                 HttpApi.Options.defaults("127.0.0.1", http)
                     .withSecurity(tls.http(HttpSecurity.Limits.NONE, Set.of(), Clock.systemUTC())),
@@ -110,5 +114,74 @@ class SecureNodeTest {
     } catch (java.net.ConnectException expected) {
       // bound to 127.0.0.1 alone
     }
+  }
+
+  @Test
+  void anAdminListenerTakesAdminAndMetricsOffTheHttpPort() throws Exception {
+    store = KvStores.open("mem:admin-" + UUID.randomUUID());
+    runtime = HttpRuntime.create();
+    int raft = Ports.freeRun(3);
+    int http = raft + 1;
+    int admin = raft + 2;
+    HttpApi.Options options = HttpApi.Options.defaults("127.0.0.1", http);
+    node =
+        new Node(
+            new NodeConfig(
+                "n1",
+                options,
+                "127.0.0.1:" + http,
+                Map.of("n1", "127.0.0.1:" + raft),
+                dir.resolve("n1-raft"),
+                new PlacementConfig(4, 1, 2_000, 4),
+                SegmentAppender.Config.DEFAULT,
+                Duration.ofSeconds(60),
+                Compactor.Options.DEFAULTS,
+                null,
+                SecurityOptions.INSECURE,
+                options.withAddress("127.0.0.1", admin)),
+            store,
+            runtime);
+    node.start().get(60, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(30)).until(() -> node.notReadyReason() == null);
+    assertThat(node.adminPort()).isEqualTo(admin);
+    String pub = "http://127.0.0.1:" + http;
+    String adm = "http://127.0.0.1:" + admin;
+
+    assertThat(status("POST", pub + "/admin/compaction")).isEqualTo(404);
+    assertThat(status("GET", pub + "/metrics")).isEqualTo(404);
+    assertThat(status("GET", pub + "/streams/orders-1")).isEqualTo(200);
+    assertThat(status("GET", pub + "/cluster")).isEqualTo(200);
+
+    assertThat(status("POST", adm + "/admin/compaction")).isEqualTo(200);
+    assertThat(status("GET", adm + "/metrics")).isEqualTo(200);
+    assertThat(status("GET", adm + "/health/ready")).isEqualTo(200);
+    assertThat(status("GET", adm + "/streams/orders-1")).isEqualTo(404);
+  }
+
+  @Test
+  void anInsecureNodeSaysSoOnReady() throws Exception {
+    anAdminListenerTakesAdminAndMetricsOffTheHttpPort();
+    HttpResponse<String> ready =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.httpPort() + "/health/ready"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"warning\"", "--insecure");
+  }
+
+  private static int status(String method, String url) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+    b.header("Content-Type", "application/json");
+    b.method(
+        method,
+        method.equals("POST")
+            ? HttpRequest.BodyPublishers.ofString("{}")
+            : HttpRequest.BodyPublishers.noBody());
+    return HttpClient.newHttpClient()
+        .send(b.build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 }
