@@ -130,6 +130,18 @@ final class ClientCommands {
         return client.send(authorized, HttpResponse.BodyHandlers.ofString());
       } catch (SSLException e) {
         throw new IllegalStateException(tlsFailure(request.uri(), e), e);
+      } catch (IOException e) {
+        // What the JDK says when a node that serves https closes a plain-text request unanswered.
+        if ("http".equalsIgnoreCase(request.uri().getScheme())
+            && String.valueOf(e.getMessage()).contains("received no bytes")) {
+          throw new IllegalStateException(
+              "the node at "
+                  + request.uri().getAuthority()
+                  + " closed the connection without an answer; does it serve https? then use an"
+                  + " https URL",
+              e);
+        }
+        throw e;
       }
     }
 

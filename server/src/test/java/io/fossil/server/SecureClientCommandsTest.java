@@ -204,7 +204,7 @@ class SecureClientCommandsTest {
   }
 
   @Test
-  void anotherCaOrNoneIsOneClearLineAboutTls() throws Exception {
+  void anotherCaOrNoneOrPlainHttpIsOneClearLineAboutTls() throws Exception {
     CertificateAuthority other =
         CertificateAuthority.create("other", Duration.ofDays(1), Clock.systemUTC());
     other.write(dir.resolve("other.pem"), dir.resolve("other.key"));
@@ -218,6 +218,14 @@ class SecureClientCommandsTest {
 
     String none = fossil("read", "--url=" + url, "s-1");
     assertThat(none).contains("TLS handshake").contains("--ca FILE").doesNotContain("\n");
+
+    String plain =
+        fossil(
+            "read",
+            "--url=" + url.replace("https:", "http:"),
+            "--ca=" + dir.resolve("other.pem"),
+            "s-1");
+    assertThat(plain).contains("does it serve https?").doesNotContain("\n");
   }
 
   @Test
