@@ -19,6 +19,7 @@ import io.fossil.router.HttpSecurity;
 import io.fossil.security.CertificateAuthority;
 import io.fossil.security.Principal;
 import io.fossil.server.Node;
+import io.fossil.server.NodeConfig;
 import io.fossil.server.SecurityOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +102,7 @@ class SecureProbeEndpointsTest {
     http = freePort();
     node =
         new Node(
-            new Node.Config(
+            new NodeConfig(
                 id,
                 HttpApi.Options.defaults("127.0.0.1", http)
                     .withSecurity(
