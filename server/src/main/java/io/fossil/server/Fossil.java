@@ -47,7 +47,19 @@ public final class Fossil implements Runnable {
   }
 
   public static void main(String[] args) {
+    refuseClientRenegotiation();
     System.exit(commandLine(args).execute(args));
+  }
+
+  /**
+   * A TLS 1.2 client may not renegotiate (the JDK allows it by default): each renegotiation is a
+   * full handshake the node pays for on a connection already counted and authenticated, so a loop
+   * of them costs CPU outside the connection cap and the request rate. Read once, when the JDK's
+   * TLS server first runs, so it is set before any listener starts. (TLS 1.3 and HTTP/2 have no
+   * renegotiation.)
+   */
+  static void refuseClientRenegotiation() {
+    System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
   }
 
   static CommandLine commandLine(String[] args) {
