@@ -4,6 +4,7 @@ import io.fossil.security.Principal;
 import io.fossil.security.TokenRejectedException;
 import io.fossil.security.TokenVerifier;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.security.cert.Certificate;
 import java.util.List;
@@ -19,13 +20,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * kept on the request for {@link Authorization} and {@link RequestLimits}. A node that forwards an
  * append names the caller it is for in {@code Fossil-On-Behalf-Of}, and that caller is the
  * request's principal ({@link #onBehalfOf}); such a request is not rate-limited again ({@link
- * #forwarded}). No credential, or one that is refused, is a 401 {@code unauthenticated} with a
- * {@code WWW-Authenticate: Bearer} challenge ({@code error="invalid_token"} and the reason code
- * when a token was sent); nothing after this handler runs then. A refused request counts against
- * its remote address's rate ({@link RequestLimits#admitAnonymous}): over it, the answer is a 429
- * {@code rate-limited} instead, so a caller guessing credentials is slowed down. {@code
- * /health/live}, {@code /health/ready} and {@code /positions/compare} are open (and rate-limited by
- * address the same way, after this handler).
+ * #forwarded}). The header is refused on every other request, also from a node. No credential, or
+ * one that is refused, is a 401 {@code unauthenticated} with a {@code WWW-Authenticate: Bearer}
+ * challenge ({@code error="invalid_token"} and the reason code when a token was sent); nothing
+ * after this handler runs then. A refused request counts against its remote address's rate ({@link
+ * RequestLimits#admitAnonymous}): over it, the answer is a 429 {@code rate-limited} instead, so a
+ * caller guessing credentials is slowed down. {@code /health/live}, {@code /health/ready} and
+ * {@code /positions/compare} are open (and rate-limited by address the same way, after this
+ * handler).
  *
  * <p>Runs on the request's event loop; thread-safe. Verifying a token reads the key set from
  * memory; when the key set is stale (5 minutes by default) or a token names an unknown key, the
@@ -90,11 +92,31 @@ final class Authentication implements Handler<RoutingContext> {
       throw refused;
     }
     String named = ctx.request().getHeader(Forwarder.ON_BEHALF_OF);
+    if (named != null && !isAppend(ctx)) {
+      throw new Problem(
+          ProblemType.FORBIDDEN,
+          Forwarder.ON_BEHALF_OF
+              + " comes only with an append a node forwards (POST /streams/{stream}); "
+              + caller
+              + " sent it on "
+              + ctx.request().method()
+              + " "
+              + ctx.normalizedPath());
+    }
     ctx.put(PRINCIPAL, onBehalfOf(caller, named));
     if (named != null) {
       ctx.put(FORWARDED, Boolean.TRUE);
     }
     ctx.next();
+  }
+
+  /**
+   * Whether the request is an append, the only request {@link Forwarder} sends: a node certificate
+   * may speak for someone else there and nowhere else (not on reads, cursor reads, consumers).
+   */
+  private static boolean isAppend(RoutingContext ctx) {
+    return ctx.request().method().equals(HttpMethod.POST)
+        && ctx.normalizedPath().startsWith(StreamPath.PREFIX);
   }
 
   /**
