@@ -89,7 +89,7 @@ final class AppendsApi {
     String stream = StreamPath.streamName(rawPath);
     RequestChecks.requireJson(ctx);
     long pv = RequestChecks.longParam(ctx, "pv", 0, 0);
-    int hop = (int) RequestChecks.longParam(ctx, "hop", 0, 0);
+    long hop = RequestChecks.longParam(ctx, "hop", 0, 0);
     if (hop > options.maxHops()) {
       throw new Problem(
               ProblemType.TOO_MANY_HOPS,
@@ -112,7 +112,7 @@ final class AppendsApi {
     Context loop = vertx.getOrCreateContext();
     Executor onLoop = task -> loop.runOnContext(ignored -> task.run());
     Principal caller = Authentication.principal(ctx);
-    view.thenCompose(v -> route(request, rawPath, body, hop, caller, v, 0, onLoop))
+    view.thenCompose(v -> route(request, rawPath, body, (int) hop, caller, v, 0, onLoop))
         .whenComplete(
             (answer, error) -> {
               int status = Responses.send(ctx, answer, error);

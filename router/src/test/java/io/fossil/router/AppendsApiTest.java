@@ -65,6 +65,15 @@ class AppendsApiTest extends ApiTestServer {
   }
 
   @Test
+  void aHopCountPastTheIntRangeIsStillTooMany() {
+    node.view = FakeNode.view(FakeNode.RING, FakeNode.OTHER);
+
+    // Cast to int, 2^31 was negative and passed the bound, and 2^32 was 0.
+    postJson(STREAM + "?hop=2147483648", events(null, "a")).problem(503, ProblemType.TOO_MANY_HOPS);
+    postJson(STREAM + "?hop=4294967296", events(null, "a")).problem(503, ProblemType.TOO_MANY_HOPS);
+  }
+
+  @Test
   void aWrongExpectedPositionIs409WithBothPositions() {
     node.runAppender(FakeNode.RING, SegmentAppender.Config.DEFAULT);
     postJson(STREAM, events(null, "a", "b"));
