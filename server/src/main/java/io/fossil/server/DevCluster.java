@@ -7,7 +7,6 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,7 +92,7 @@ public final class DevCluster implements AutoCloseable {
 
   /** Starts every node and waits until all serve HTTP (or fails after {@code timeout}). */
   public static DevCluster start(Options options, Duration timeout) throws Exception {
-    Files.createDirectories(options.data());
+    PrivateDirectory.create(options.data());
     String uri =
         options.store() != null
             ? options.store()

@@ -124,7 +124,7 @@ public final class DevSecurity {
     SubjectNames names = SubjectNames.of(all);
     Files.createDirectories(data);
     Path dir = data.resolve("secure");
-    createPrivateDirectory(dir);
+    PrivateDirectory.create(dir);
     Instant now = clock.instant();
 
     CertificateAuthority ca = authority(dir, clock, now);
@@ -136,7 +136,7 @@ public final class DevSecurity {
       NodeFiles node =
           new NodeFiles(id, nodeDir.resolve("tls.key"), nodeDir.resolve("tls.crt"), caPem);
       if (!nodeCertificateFits(node, ca.certificate(), names, now)) {
-        createPrivateDirectory(nodeDir);
+        PrivateDirectory.create(nodeDir);
         IssuedCertificate cert =
             ca.issueNode(id, names.dnsNames(), names.addresses(), NODE_VALIDITY);
         cert.write(node.certificate(), node.key());
@@ -345,18 +345,6 @@ public final class DevSecurity {
       return true;
     } catch (TokenRejectedException e) {
       return false;
-    }
-  }
-
-  private static void createPrivateDirectory(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    try {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createDirectories(dir);
     }
   }
 

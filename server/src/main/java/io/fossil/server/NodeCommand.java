@@ -243,6 +243,7 @@ final class NodeCommand implements Callable<Integer> {
               + " detect that.");
       appenderConfig = appenderConfig.unfenced();
     }
+    PrivateDirectory.create(data);
     KvStore kv = KvStores.open(store);
     HttpRuntime runtime = HttpRuntime.create();
     Node node =
