@@ -70,8 +70,8 @@ public record NodeConfig(
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(security, "security");
     voters = Map.copyOf(voters);
-    boolean httpTls = http.security() != null && http.security().tls() != null;
-    if (security.tls() != httpTls) {
+    boolean httpTls = http != null && http.security() != null && http.security().tls() != null;
+    if (http != null && security.tls() != httpTls) {
       throw new IllegalArgumentException(
           "TLS on Raft and on HTTP go together: "
               + (httpTls ? "HTTP has TLS, Raft has none" : "Raft has TLS, HTTP has none"));
