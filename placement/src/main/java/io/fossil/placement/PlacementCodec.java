@@ -13,11 +13,13 @@ import java.util.List;
  * snapshot files. Every top-level form starts with a format byte so it can evolve; a decoder reads
  * every format it ever wrote and refuses any other. Format 2 added compacted segments' parts and
  * told "empty" (-1) from "not known yet" ({@link Segment#FINAL_UNKNOWN}) in final counters; in
- * format 1, -1 meant not known. Stateless and thread-safe.
+ * format 1, -1 meant not known. Format 3 added the Raft term to snapshots, and marks a command
+ * written by a client that knows the state machine tracks terms (see {@link #tracksTerms}); its
+ * encoding is otherwise format 2's. Stateless and thread-safe.
  */
 public final class PlacementCodec {
 
-  private static final int FORMAT = 2;
+  private static final int FORMAT = 3;
 
   private PlacementCodec() {}
 
@@ -33,6 +35,17 @@ public final class PlacementCodec {
 
   public static PlacementCommand decodeCommand(byte[] bytes) {
     return read(bytes, CommandCodec::readCommand);
+  }
+
+  /**
+   * Whether an encoded command is of format 3 or later, whose Raft term the state machine hands to
+   * {@link PlacementController#execute(PlacementCommand, long, long)}. A command logged in an older
+   * format is applied without its term, as it was when it was written: replaying an old log gives
+   * the state it gave then (ADR 7), so the term's grace (ADR 10) starts with the first command
+   * written in format 3.
+   */
+  public static boolean tracksTerms(byte[] command) {
+    return command.length > 0 && command[0] >= 3;
   }
 
   // ------------------------------------------------------------------ replies
@@ -94,6 +107,7 @@ public final class PlacementCodec {
           out.writeLong(state.lastSeq());
           out.writeLong(state.maxEpoch());
           out.writeLong(state.graceUntil());
+          out.writeLong(state.term());
           PlacementFields.writeMembersAndSegments(out, state.members(), state.segments());
         });
   }
@@ -110,6 +124,7 @@ public final class PlacementCodec {
           long lastSeq = in.readLong();
           long maxEpoch = in.readLong();
           long graceUntil = in.readLong();
+          long term = format >= 3 ? in.readLong() : 0;
           List<Member> members = PlacementFields.readMembers(in);
           List<Segment> segments = PlacementFields.readSegments(in, format);
           return PlacementState.restored(
@@ -121,6 +136,7 @@ public final class PlacementCodec {
               lastSeq,
               maxEpoch,
               graceUntil,
+              term,
               members,
               segments);
         });
@@ -147,7 +163,7 @@ public final class PlacementCodec {
   private static <T> T read(byte[] bytes, Reader<T> reader) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int format = in.readByte();
-      if (format != 1 && format != FORMAT) {
+      if (format < 1 || format > FORMAT) {
         throw new IllegalArgumentException("unknown placement encoding format " + format);
       }
       return reader.read(in, format);

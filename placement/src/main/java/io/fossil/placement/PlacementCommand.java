@@ -30,7 +30,10 @@ public sealed interface PlacementCommand {
   /** Periodic housekeeping by the leader: expire leases, assign orphans, rebalance. */
   record Tick() implements PlacementCommand {}
 
-  /** A new leader took over: nobody is expired for one lease period. */
+  /**
+   * A new leader took over: nobody is expired for one lease period. Leaders no longer send it (the
+   * state machine grants that grace on the first command of a new term); old logs hold it.
+   */
   record LeaderChanged() implements PlacementCommand {}
 
   /** Moves an open segment to another node (seal + successor there). */

@@ -59,11 +59,44 @@ public final class PlacementController {
     return state;
   }
 
-  /** Executes one command at log time {@code logTime} (clamped so time never goes backwards). */
+  /**
+   * A new leader, or a log whose time jumped by more than this fraction of the lease since the
+   * previous command, grants one lease of grace: see {@link #execute(PlacementCommand, long,
+   * long)}. Leaders tick about ten times per lease and nodes heartbeat four times, so a live group
+   * never leaves such a gap.
+   */
+  static final int JUMP_DIVISOR = 4;
+
+  /**
+   * Executes one command at log time {@code logTime} (clamped so time never goes backwards),
+   * without a Raft term: neither a new term nor a jump in log time grants grace, as for a command
+   * logged before terms were tracked (see {@link PlacementCodec#tracksTerms}).
+   */
   public Result execute(PlacementCommand command, long logTime) {
+    return execute(command, logTime, 0);
+  }
+
+  /**
+   * Executes one command logged in Raft term {@code term} (0: none) at log time {@code logTime}.
+   * Before anything else, the first command of a higher term, or one whose log time is more than a
+   * quarter lease past the previous command's, grants one lease of grace (ADR 10): since the
+   * previous command nobody could renew a lease, and expiring by the deadlines of then would take
+   * the segments of every node that did not reach the new leader first.
+   */
+  public Result execute(PlacementCommand command, long logTime, long term) {
     records.begin();
-    if (logTime > state.time()) {
+    long previous = state.time();
+    if (logTime > previous) {
       records.emit(new PlacementRecord.ClockAdvanced(logTime));
+    }
+    if (term > 0) {
+      boolean newTerm = term > state.term();
+      if (newTerm) {
+        records.emit(new PlacementRecord.TermBegan(term));
+      }
+      if (newTerm || logTime - previous > state.config().leaseMillis() / JUMP_DIVISOR) {
+        grantGrace();
+      }
     }
     PlacementReply reply = dispatch(command);
     return new Result(records.end(), reply);
@@ -75,11 +108,24 @@ public final class PlacementController {
    * the clock's.
    */
   public Result execute(PlacementCommand command, long logTime, Principal caller) {
+    return execute(command, logTime, 0, caller);
+  }
+
+  /**
+   * As {@link #execute(PlacementCommand, long, long)}, for a command {@code caller} sent: a command
+   * the caller may not send (ADR 27) is a {@link Code#FORBIDDEN} refusal that emits no record, not
+   * even the clock's or the term's.
+   */
+  public Result execute(PlacementCommand command, long logTime, long term, Principal caller) {
     Optional<Rejected> refused = CallerCheck.refusal(command, caller, state);
     if (refused.isPresent()) {
       return new Result(List.of(), refused.get());
     }
-    return execute(command, logTime);
+    return execute(command, logTime, term);
+  }
+
+  private void grantGrace() {
+    records.emit(new PlacementRecord.GraceGranted(records.now() + state.config().leaseMillis()));
   }
 
   private PlacementReply dispatch(PlacementCommand command) {
@@ -95,7 +141,9 @@ public final class PlacementController {
       housekeeping.run();
       return new PlacementReply.Ok(state.version());
     } else if (command instanceof LeaderChanged) {
-      records.emit(new PlacementRecord.GraceGranted(records.now() + state.config().leaseMillis()));
+      // Sent by leaders before the state machine granted grace on a new term itself; still in
+      // old logs, and still grants it.
+      grantGrace();
       return new PlacementReply.Ok(state.version());
     } else if (command instanceof Move c) {
       return topology.move(c);

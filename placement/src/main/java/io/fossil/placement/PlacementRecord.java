@@ -28,6 +28,12 @@ public sealed interface PlacementRecord {
   /** Nobody is expired before {@code until}. */
   record GraceGranted(long until) implements PlacementRecord {}
 
+  /**
+   * The first command of Raft term {@code term} was applied: a new leader stamps from here on (ADR
+   * 10 grants it a grace period).
+   */
+  record TermBegan(long term) implements PlacementRecord {}
+
   record SegmentOpened(
       SegmentId id, String owner, long ownerIncarnation, long epoch, List<SegmentId> predecessors)
       implements PlacementRecord {}

@@ -11,6 +11,7 @@ import io.fossil.placement.PlacementRecord.SegmentOpened;
 import io.fossil.placement.PlacementRecord.SegmentSealed;
 import io.fossil.placement.PlacementRecord.SegmentsCompacted;
 import io.fossil.placement.PlacementRecord.SequencesReserved;
+import io.fossil.placement.PlacementRecord.TermBegan;
 import io.fossil.position.SegmentId;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class PlacementState {
   private long lastSeq;
   private long maxEpoch;
   private long graceUntil;
+  private long term;
 
   public PlacementState(PlacementConfig config) {
     this.config = config;
@@ -60,6 +62,7 @@ public final class PlacementState {
       long lastSeq,
       long maxEpoch,
       long graceUntil,
+      long term,
       List<Member> members,
       List<Segment> segments) {
     PlacementState s = new PlacementState(config);
@@ -70,6 +73,7 @@ public final class PlacementState {
     s.lastSeq = lastSeq;
     s.maxEpoch = maxEpoch;
     s.graceUntil = graceUntil;
+    s.term = term;
     for (Member m : members) {
       s.members.put(m.nodeId(), m);
     }
@@ -114,6 +118,14 @@ public final class PlacementState {
 
   public long graceUntil() {
     return graceUntil;
+  }
+
+  /**
+   * The Raft term of the last command applied that carried one (0: none yet, or every command so
+   * far was logged before terms were tracked).
+   */
+  public long term() {
+    return term;
   }
 
   public Optional<Member> member(String nodeId) {
@@ -214,6 +226,9 @@ public final class PlacementState {
       check(members.remove(r.nodeId()) != null, "removal of an unknown member", r);
     } else if (record instanceof GraceGranted r) {
       graceUntil = Math.max(graceUntil, r.until());
+    } else if (record instanceof TermBegan r) {
+      check(r.term() > term, "term did not grow", r);
+      term = r.term();
     } else if (record instanceof SegmentOpened r) {
       replayOpened(r);
     } else if (record instanceof SegmentSealed r) {

@@ -8,7 +8,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
-/** Raft logs written before format 2 must replay to the state they gave when they were written. */
+/**
+ * Raft logs and snapshots written in older formats must replay to the state they gave when they
+ * were written.
+ */
 class PlacementCodecCompatibilityTest {
 
   @Test
@@ -41,5 +44,42 @@ class PlacementCodecCompatibilityTest {
     // In format 2 the same report records that the segment is empty.
     controller.execute(new PlacementCommand.ReportSeal(open, -1), 1_000);
     assertThat(state.segment(open).orElseThrow().finalCounter()).isEqualTo(-1);
+  }
+
+  @Test
+  void aFormat2SnapshotRestoresWithoutATerm() throws IOException {
+    PlacementConfig config = new PlacementConfig(2, 1, 1_000, 2);
+    PlacementState state = new PlacementState(config);
+    PlacementController controller = new PlacementController(state);
+    controller.execute(new PlacementCommand.ReserveSequences("c", 1, 10), 1_000);
+    controller.execute(new PlacementCommand.Register("n1", 1, "h", "r"), 1_000);
+    controller.execute(new PlacementCommand.LeaderChanged(), 1_010);
+    assertThat(state.term()).isZero();
+    byte[] current = PlacementCodec.snapshot(state);
+    assertThat(current[0]).isEqualTo((byte) 3);
+
+    // Format 2 is format 3 without the term after the grace deadline.
+    int termAt = 1 + 8 + 8 + (1 + 2 + "c".length()) + 4 * 8;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(2);
+    bytes.write(current, 1, termAt - 1);
+    bytes.write(current, termAt + 8, current.length - termAt - 8);
+    PlacementState restored = PlacementCodec.restore(bytes.toByteArray(), config);
+
+    assertThat(restored.term()).isZero();
+    assertThat(restored.graceUntil()).isEqualTo(2_010);
+    assertThat(restored.view()).isEqualTo(state.view());
+    assertThat(PlacementCodec.snapshot(restored)).isEqualTo(current);
+  }
+
+  @Test
+  void onlyACommandOfFormat3OnCarriesItsTerm() throws IOException {
+    byte[] now = PlacementCodec.encode(new PlacementCommand.Heartbeat("n1", 7));
+    assertThat(PlacementCodec.tracksTerms(now)).isTrue();
+    byte[] format2 = now.clone();
+    format2[0] = 2;
+    assertThat(PlacementCodec.decodeCommand(format2))
+        .isEqualTo(new PlacementCommand.Heartbeat("n1", 7));
+    assertThat(PlacementCodec.tracksTerms(format2)).isFalse();
   }
 }

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
 class PlacementCodecGoldenTest {
 
   private static final String DIGEST =
-      "897dc2ab9f8a95b35df5777db46ebe5ef6c8e12a60b37c0e8a6675e97ea39dfb";
+      "add85010b7725c65e7f1458215ba1f8a92a248246973e84a2c9e986e731964c9";
+
+  private long term = 1;
 
   @Test
   void everyFormEncodesToThePinnedBytes() throws Exception {
@@ -43,6 +45,7 @@ class PlacementCodecGoldenTest {
     run(controller, all, new LeaderChanged(), time += 10);
     run(controller, all, new Heartbeat("n1", 1), time += 10);
     run(controller, all, new Heartbeat("n1", 7), time += 10);
+    term = 2; // a new leader
     SegmentId first = state.openSegments().get(0).id();
     run(controller, all, new Split(first, null), time += 10);
     run(controller, all, new Split(state.openSegments().get(0).id(), 1L << 40), time += 10);
@@ -71,11 +74,11 @@ class PlacementCodecGoldenTest {
     assertThat(digest).isEqualTo(DIGEST);
   }
 
-  private static void run(
+  private void run(
       PlacementController controller, ByteArrayOutputStream all, PlacementCommand c, long time)
       throws Exception {
     all.write(PlacementCodec.encode(c));
-    PlacementController.Result r = controller.execute(c, time);
+    PlacementController.Result r = controller.execute(c, time, term);
     all.write(PlacementCodec.encode(r.reply()));
     all.write(PlacementCodec.encode(controller.state().view()));
   }

@@ -39,9 +39,10 @@ import org.apache.ratis.util.MD5FileUtil;
 /**
  * The Ratis adapter around {@link PlacementController}: the leader stamps each command with its
  * clock in {@link #startTransaction} (so every replica applies the same log time), {@link
- * #applyTransaction} runs the controller, queries read a {@link PlacementView}. Expected refusals
- * are reply values; an exception from apply would stop the server, so only a broken invariant (a
- * bug) may throw.
+ * #applyTransaction} runs the controller with that time and the entry's Raft term (so the first
+ * command of a new leader's term grants grace on every replica, whatever reached the leader first),
+ * queries read a {@link PlacementView}. Expected refusals are reply values; an exception from apply
+ * would stop the server, so only a broken invariant (a bug) may throw.
  *
  * <p>With TLS ({@code secure}), every command reaches the leader wrapped in a {@link
  * CallerEnvelope} by its gRPC interceptor; {@link #startTransaction} refuses one that is not, and
@@ -184,10 +185,12 @@ final class PlacementStateMachine extends BaseStateMachine {
     }
     byte[] reply;
     synchronized (this) {
+      // The entry's term lets the controller grant a new leader's grace itself (ADR 10).
+      long term = PlacementCodec.tracksTerms(commandBytes) ? entry.getTerm() : 0;
       PlacementController.Result result =
           caller == null
-              ? controller.execute(command, logTime)
-              : controller.execute(command, logTime, caller);
+              ? controller.execute(command, logTime, term)
+              : controller.execute(command, logTime, term, caller);
       reply = PlacementCodec.encode(result.reply());
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       view = controller.state().view();

@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One voter of the placement group: a Ratis server over gRPC running the placement state machine,
- * plus the duties its leader performs (grant grace on taking over, reserve segment sequences in the
- * store, tick lease expiry and rebalancing). The constructor starts nothing; {@link #start()} does;
- * {@link #close()} is idempotent and stops every thread it started.
+ * plus the duties its leader performs (reserve segment sequences in the store, tick lease expiry
+ * and rebalancing; a new leader's grace needs no duty, the state machine grants it on a new term).
+ * The constructor starts nothing; {@link #start()} does; {@link #close()} is idempotent and stops
+ * every thread it started.
  */
 public final class RatisPlacementPeer implements AutoCloseable {
 
@@ -119,7 +120,6 @@ public final class RatisPlacementPeer implements AutoCloseable {
   private final SequenceReserver reserver;
   private final AtomicBoolean closed = new AtomicBoolean();
   private RatisPlacementClient client;
-  private volatile boolean wasLeader;
   private volatile boolean dutyRunning;
 
   public RatisPlacementPeer(Config config, KvStore store, Clock clock) {
@@ -237,19 +237,13 @@ public final class RatisPlacementPeer implements AutoCloseable {
       return;
     }
     if (!isLeader()) {
-      wasLeader = false;
       return;
     }
     dutyRunning = true;
-    CompletableFuture<?> duty =
-        wasLeader
-            ? CompletableFuture.completedFuture(null)
-            : client.submit(new PlacementCommand.LeaderChanged()).thenRun(() -> wasLeader = true);
-    duty.thenCompose(
-            x ->
-                reserver
-                    .reserveIfLow(stateMachine.view())
-                    .orTimeout(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+    // No LeaderChanged: the state machine grants a new term's grace itself (ADR 10).
+    reserver
+        .reserveIfLow(stateMachine.view())
+        .orTimeout(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .thenCompose(
             cmd ->
                 cmd.map(c -> client.submit(c).thenApply(r -> (Object) r))

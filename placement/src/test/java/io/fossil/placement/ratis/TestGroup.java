@@ -46,6 +46,8 @@ final class TestGroup implements AutoCloseable {
   private final long snapshotEvery;
   private final Function<String, ControlPlaneSecurity> security;
   private final PlacementConfig placement;
+  private final Clock clock;
+  private final Duration tickInterval;
 
   /** Voters keep their Raft storage under {@code dir/id} and snapshot every so many entries. */
   TestGroup(Path dir, long snapshotEvery) throws IOException {
@@ -65,10 +67,27 @@ final class TestGroup implements AutoCloseable {
       Function<String, ControlPlaneSecurity> security,
       PlacementConfig placement)
       throws IOException {
+    this(dir, snapshotEvery, security, placement, Clock.systemUTC(), Duration.ofMillis(100));
+  }
+
+  /**
+   * As above, every voter stamping commands from {@code clock}, and the leader's duties (sequence
+   * reservation, ticks) every {@code tickInterval}.
+   */
+  TestGroup(
+      Path dir,
+      long snapshotEvery,
+      Function<String, ControlPlaneSecurity> security,
+      PlacementConfig placement,
+      Clock clock,
+      Duration tickInterval)
+      throws IOException {
     this.dir = dir;
     this.snapshotEvery = snapshotEvery;
     this.security = security;
     this.placement = placement;
+    this.clock = clock;
+    this.tickInterval = tickInterval;
     for (String id : List.of("p1", "p2", "p3")) {
       try (ServerSocket s = new ServerSocket(0)) {
         addresses.put(id, "127.0.0.1:" + s.getLocalPort());
@@ -100,12 +119,12 @@ final class TestGroup implements AutoCloseable {
                   dir.resolve(id),
                   name,
                   placement,
-                  Duration.ofMillis(100),
+                  tickInterval,
                   snapshotEvery,
                   null,
                   security.apply(id)),
               store,
-              Clock.systemUTC());
+              clock);
       try {
         peer.start().get(30, TimeUnit.SECONDS);
         peers.add(peer);
