@@ -27,9 +27,9 @@ public final class AppendLimits {
   public AppendLimits(KvLimits kv) {
     this.kv = kv;
     // Per event: 3 mutations (record, index, id) and 2 preconditions (index absent, id absent);
-    // per append: seal absent and previous position present.
+    // per append: previous position present; per batch: seal absent and first event key absent.
     this.maxEventsPerAppend =
-        Math.max(1, Math.min((kv.maxOperations() - 2) / 2, kv.maxOperations() / 3));
+        Math.max(1, Math.min((kv.maxOperations() - 3) / 2, kv.maxOperations() / 3));
     this.maxEventBytes =
         (int) Math.min(kv.maxValueBytes() - 2048L, kv.maxBatchBytes() - PER_EVENT_OVERHEAD);
   }

@@ -22,6 +22,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commits one batch of an appender at a time (ADR 0011, 0012, 0013): reads the heads and ids the
@@ -30,11 +32,19 @@ import java.util.function.LongSupplier;
  * An unknown outcome is resolved by resubmitting the identical batch, and if that proves nothing,
  * by fencing the segment.
  *
+ * <p>The future {@link #commit} returns fails only for what went wrong before the write was sent
+ * (the appender then requeues the batch); anything that goes wrong once it was sent is answered
+ * here, so that a batch that may have committed is never written again with the same counters. The
+ * batch's first event key must be absent, so even a bug that reused counters could not overwrite a
+ * committed event.
+ *
  * <p>Called by its {@link SegmentAppender} with at most one batch in flight. The next counter and
  * the head cache are guarded by the appender's monitor, the same lock that guards its queue, and
  * every result is completed outside it.
  */
 final class BatchCommitter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchCommitter.class);
 
   private final SegmentAppender appender;
   private final KvStore store;
@@ -188,22 +198,28 @@ final class BatchCommitter {
     if (planned.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
+    // Counters are dense and assigned in order, so if any counter of the batch were taken, the
+    // first would be: this one precondition keeps every committed record from being overwritten.
+    wb.requireAbsent(firstKey);
     long endCounter = counter;
     WriteBatch writeBatch = wb.build();
     byte[] key0 = firstKey;
     byte[] record0 = firstRecord;
-    return store
-        .write(writeBatch)
-        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
+    CompletableFuture<WriteOutcome> sent;
+    try {
+      sent = store.write(writeBatch);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.handle((outcome, error) -> outcome != null ? outcome : unknown(error))
         .thenCompose(
             outcome -> {
               if (outcome instanceof WriteOutcome.Committed) {
                 committed(planned, endCounter);
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.<Void>completedFuture(null);
               }
               if (outcome instanceof WriteOutcome.PreconditionFailed f) {
-                preconditionFailed(planned, f);
-                return CompletableFuture.completedFuture(null);
+                return preconditionFailed(planned, f, key0);
               }
               long deadline = nanoTime.getAsLong() + config.resolveTimeout().toNanos();
               return resolve(writeBatch, key0, record0, deadline)
@@ -222,7 +238,23 @@ final class BatchCommitter {
                         }
                         return null;
                       });
-            });
+            })
+        .exceptionally(error -> afterWriteFailed(planned, error));
+  }
+
+  /**
+   * Something threw after the batch was sent (a bug): whether it committed, and which counters are
+   * taken, is not known here, so the appender stops and its appends hear "outcome unknown"; the
+   * node then asks placement for a successor, which seals the segment (ADR 0012).
+   */
+  private Void afterWriteFailed(List<Planned> planned, Throwable error) {
+    LOG.error("segment {}: failure after a batch was written; the appender stops", segment, error);
+    fail(
+        planned,
+        State.FAILED,
+        new AppendResult.OutcomeUnknown(
+            "the owner failed after writing; retry with the same event ids"));
+    return null;
   }
 
   /** Null if the ids allow the append; otherwise the duplicate or conflict result (ADR 0013). */
@@ -269,7 +301,6 @@ final class BatchCommitter {
 
   private void committed(List<Planned> planned, long endCounter) {
     List<Runnable> completions = new ArrayList<>();
-    batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
     List<String> streams = new ArrayList<>(planned.size());
     long[] lasts = new long[planned.size()];
     synchronized (appender) {
@@ -289,18 +320,62 @@ final class BatchCommitter {
       heads.putAll(streams, lasts);
     }
     completions.forEach(Runnable::run);
+    try {
+      batchListener.accept((int) (endCounter - planned.get(0).firstCounter));
+    } catch (RuntimeException e) {
+      // The batch committed: a listener (metrics) that throws must not send it round again.
+      LOG.warn("segment {}: a batch listener failed", segment, e);
+    }
   }
 
-  private void preconditionFailed(List<Planned> planned, WriteOutcome.PreconditionFailed f) {
+  private CompletableFuture<Void> preconditionFailed(
+      List<Planned> planned, WriteOutcome.PreconditionFailed f, byte[] firstKey) {
+    boolean counterTaken = false;
     for (byte[] key : f.keys()) {
       if (Arrays.equals(key, sealKey)) {
         // A successor sealed this segment: nothing of this batch committed, nothing will.
         fail(planned, State.SEALED, new AppendResult.Sealed(segment));
-        return;
+        return CompletableFuture.completedFuture(null);
       }
+      counterTaken |= Arrays.equals(key, firstKey);
     }
-    // Otherwise a cached head was stale: forget the heads involved and try those appends again.
+    if (!counterTaken) {
+      // A cached head was stale: forget the heads involved and try those appends again.
+      retry(planned, -1);
+      return CompletableFuture.completedFuture(null);
+    }
+    // The counter in memory is behind the store's (never expected: only this appender writes
+    // here). Nothing of the batch committed; continue after the segment's last stored counter.
+    LOG.error(
+        "segment {}: counter {} is taken already; reading the last one",
+        segment,
+        counterInMemory());
+    return store
+        .scan(Keyspace.eventRange(segment.seq()), 1, true)
+        .thenAccept(
+            page ->
+                retry(
+                    planned,
+                    page.entries().isEmpty()
+                        ? 0
+                        : Keyspace.counterOfEventKey(page.entries().get(0).key()) + 1))
+        .exceptionally(
+            e -> {
+              retry(planned, -1); // the next round reads again
+              return null;
+            });
+  }
+
+  private long counterInMemory() {
     synchronized (appender) {
+      return nextCounter;
+    }
+  }
+
+  /** Forgets the appends' heads and requeues them; the counter moves up to {@code next}. */
+  private void retry(List<Planned> planned, long next) {
+    synchronized (appender) {
+      nextCounter = Math.max(nextCounter, next);
       for (Planned p : planned) {
         heads.remove(p.pending.request.stream());
       }

@@ -22,10 +22,11 @@ import java.util.function.LongSupplier;
  * counters in memory and group-commits queued appends into one conditional batch write at a time,
  * so counters are dense and become visible in order.
  *
- * <p>Every batch carries the preconditions "segment not sealed", "each index key absent" and, for a
- * stream's first event in the batch at position p &gt; 0, "p-1 present": storage, not the lease,
- * fences a stale owner. {@link #start()} first seals every unsealed ancestor in the store (fence,
- * then read the final counter, then record it), before any stream head is read.
+ * <p>Every batch carries the preconditions "segment not sealed", "its first event key absent",
+ * "each index key absent" and, for a stream's first event in the batch at position p &gt; 0, "p-1
+ * present": storage, not the lease, fences a stale owner, and no committed event is overwritten.
+ * {@link #start()} first seals every unsealed ancestor in the store (fence, then read the final
+ * counter, then record it), before any stream head is read.
  *
  * <p>This class holds the queue and the lifecycle; {@code SegmentStartup} takes the segment and a
  * {@code BatchCommitter} writes each batch, under this appender's monitor where they touch shared
@@ -221,45 +222,63 @@ public final class SegmentAppender implements AutoCloseable {
   // ------------------------------------------------------------------ the write path
 
   private void maybeSend() {
-    List<Pending> batch;
-    synchronized (this) {
-      if (inFlight || state != State.ACTIVE || queue.isEmpty()) {
+    // A loop, not recursion: when the store answers at once (the in-memory store, or a batch that
+    // writes nothing), calling the next batch from the last one's callback went one level deeper
+    // per batch, until a StackOverflowError lost a batch and left inFlight set for ever.
+    while (true) {
+      List<Pending> batch;
+      synchronized (this) {
+        if (inFlight || state != State.ACTIVE || queue.isEmpty()) {
+          return;
+        }
+        if (!leaseValid()) {
+          // Stop before the deadline: clients hear "not owner" now, not after the storage fence.
+          List<Pending> dropped = new ArrayList<>(queue);
+          queue.clear();
+          completeAll(dropped, new AppendResult.NotOwner(null));
+          return;
+        }
+        batch = takeBatch();
+        inFlight = true;
+      }
+      CompletableFuture<Void> sent;
+      try {
+        sent = committer.commit(batch);
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      CompletableFuture<Void> settled = sent.handle((r, e) -> settle(batch, e));
+      if (!settled.isDone()) {
+        settled.thenRun(this::maybeSend);
         return;
       }
-      if (!leaseValid()) {
-        // Stop before the deadline: clients hear "not owner" now, not after the storage fence.
-        List<Pending> dropped = new ArrayList<>(queue);
-        queue.clear();
-        completeAll(dropped, new AppendResult.NotOwner(null));
-        return;
-      }
-      batch = takeBatch();
-      inFlight = true;
     }
-    committer
-        .commit(batch)
-        .whenComplete(
-            (r, e) -> {
-              if (e != null) {
-                // A read failed before anything was written: nothing committed, try again.
-                synchronized (this) {
-                  requeue(batch);
-                }
-              }
-              synchronized (this) {
-                inFlight = false;
-              }
-              maybeSend();
-            });
+  }
+
+  /**
+   * Ends a batch's turn. The committer fails its future only for what went wrong before anything
+   * was written (a read): nothing committed, so the batch goes back to the queue. What goes wrong
+   * after the write the committer answers itself, never by requeueing: a requeued batch that had
+   * committed would be written again.
+   */
+  private Void settle(List<Pending> batch, Throwable beforeWrite) {
+    synchronized (this) {
+      if (beforeWrite != null) {
+        requeue(batch);
+      }
+      inFlight = false;
+    }
+    return null;
   }
 
   /** One append per stream (so a conflict cites committed positions only), within the limits. */
   private List<Pending> takeBatch() {
     List<Pending> batch = new ArrayList<>();
     Set<String> streams = new HashSet<>();
-    int preconditions = 1;
+    // Per batch: "segment not sealed" and "the first event key absent".
+    int preconditions = 2;
     int mutations = 0;
-    long bytes = sealKey.length;
+    long bytes = 2L * sealKey.length + Keyspace.eventKey(segment.seq(), 0).length;
     for (var it = queue.iterator(); it.hasNext() && batch.size() < config.maxAppendsPerBatch(); ) {
       Pending p = it.next();
       if (streams.contains(p.request.stream())) {

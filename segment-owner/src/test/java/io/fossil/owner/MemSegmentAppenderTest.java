@@ -1,10 +1,14 @@
 package io.fossil.owner;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MemSegmentAppenderTest extends SegmentAppenderContract {
@@ -37,5 +41,24 @@ class MemSegmentAppenderTest extends SegmentAppenderContract {
                     new AppendRequest(
                         "s", -1, List.of(new ProposedEvent(null, "T", new byte[1_500_000], null)))))
         .hasMessageContaining("may hold at most");
+  }
+
+  @Test
+  void aLongQueueDrainsWithoutGoingDeeperDownTheStackPerBatch() throws Exception {
+    ParkingKvStore parking = new ParkingKvStore(store);
+    SegmentAppender a = started(parking, S1, 1, 1, List.of());
+    parking.parkNext(b -> true);
+    List<CompletableFuture<AppendResult>> all = new ArrayList<>();
+    all.add(a.append(anon("deep", 1)));
+    assertThat(parking.parked().await(30, TimeUnit.SECONDS)).isTrue();
+    // A batch holds one append per stream, so each of these is a batch of its own, and the
+    // in-memory store answers each at once: the queue drains on the thread that releases it.
+    for (int i = 0; i < 5_000; i++) {
+      all.add(a.append(anon("deep", 1)));
+    }
+    parking.release();
+    for (var f : all) {
+      assertThat(await(f)).isInstanceOf(AppendResult.Appended.class);
+    }
   }
 }

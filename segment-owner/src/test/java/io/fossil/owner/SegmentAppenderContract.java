@@ -18,6 +18,7 @@ import io.fossil.storage.StoredEvent;
 import io.fossil.storage.StreamIndex;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -399,5 +402,48 @@ abstract class SegmentAppenderContract {
     // send the append back to storage for the stream's head.
     assertThat(refused).hasValue(0);
     assertThat(scans.get() - scansAtStart).isEqualTo(1);
+  }
+
+  @Test
+  void aBatchListenerThatThrowsNeitherRequeuesNorOverwritesACommittedBatch() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    AtomicInteger calls = new AtomicInteger();
+    a.onBatchCommitted(
+        n -> {
+          if (calls.getAndIncrement() == 0) {
+            throw new IllegalStateException("a broken metrics listener");
+          }
+        });
+    var first = (AppendResult.Appended) await(a.append(anon("listened", 2)));
+    var second = (AppendResult.Appended) await(a.append(anon("listened", 1)));
+    assertThat(List.of(first.firstPosition(), first.lastPosition(), second.firstPosition()))
+        .containsExactly(0L, 1L, 2L);
+    assertThat(List.of(first.firstCounter(), first.lastCounter(), second.firstCounter()))
+        .containsExactly(0L, 1L, 2L);
+    // Each acknowledged counter still holds the event at its acknowledged position.
+    for (long c = 0; c <= 2; c++) {
+      StoredEvent e =
+          EventRecord.decode(store.get(Keyspace.eventKey(S1.seq(), c)).get().orElseThrow());
+      assertThat(e.position()).as("record at counter %s", c).isEqualTo(c);
+    }
+    assertThat(readStream("listened")).hasSize(3);
+    // The listener hears of a batch after its appends are answered.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 2);
+  }
+
+  @Test
+  void aBatchWhoseFirstRecordKeyIsTakenIsRefusedByTheStore() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    // A record where the appender believes its next counter is free (counters reused by a bug).
+    byte[] taken = Keyspace.eventKey(S1.seq(), 0);
+    byte[] foreign =
+        EventRecord.encode(
+            new StoredEvent("elsewhere", 7, null, "Foreign", new byte[] {42}, new byte[0], 1L));
+    assertThat(store.write(WriteBatch.builder().put(taken, foreign).build()).get())
+        .isInstanceOf(WriteOutcome.Committed.class);
+    var r = (AppendResult.Appended) await(a.append(anon("after-taken", 1)));
+    assertThat(store.get(taken).get().orElseThrow()).as("not overwritten").isEqualTo(foreign);
+    assertThat(r.firstCounter()).isEqualTo(1);
+    assertThat(readStream("after-taken")).hasSize(1);
   }
 }
