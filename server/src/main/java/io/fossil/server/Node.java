@@ -18,6 +18,7 @@ import io.fossil.reader.StreamReader;
 import io.fossil.router.HttpRuntime;
 import io.fossil.router.NodeServices;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -97,9 +98,18 @@ public final class Node implements NodeServices, AutoCloseable {
   private volatile boolean closed;
 
   public Node(NodeConfig config, KvStore store, HttpRuntime runtime) {
+    this(config, store, runtime, Clock.systemUTC());
+  }
+
+  /**
+   * As above, issuing this process its incarnation from the store at {@code wallClock}'s time: a
+   * read and a compare-and-set, within the startup timeout ({@link Incarnations}).
+   */
+  Node(NodeConfig config, KvStore store, HttpRuntime runtime, Clock wallClock) {
     this.config = config;
     this.runtime = runtime;
-    this.incarnation = System.currentTimeMillis();
+    this.incarnation =
+        Incarnations.issue(store, config.nodeId(), wallClock::millis, config.startupTimeout());
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -19,6 +19,7 @@ import java.util.Optional;
  *   ("id", stream, eventId)    → (position, payload hash), {@link StreamIndex#idValue}
  *   ("cur", consumer)          → a consumer's cursor, {@link CursorRecord}
  *   ("cluster")                → (cluster id, highest segment sequence reserved), {@link ClusterRecord}
+ *   ("node", nodeId)           → the last incarnation issued to the node id, {@link NodeIncarnation}
  * </pre>
  *
  * <p>These bytes are the format of every store written so far: they never change (the golden test
@@ -35,6 +36,7 @@ public final class Keyspace {
   private static final String EVENT_IDS = "id";
   private static final String CURSORS = "cur";
   private static final String CLUSTER = "cluster";
+  private static final String NODES = "node";
 
   /** The families of keys, one per row of the table above. */
   public enum Kind {
@@ -44,7 +46,8 @@ public final class Keyspace {
     STREAM_INDEX,
     EVENT_ID,
     CURSOR,
-    CLUSTER
+    CLUSTER,
+    NODE
   }
 
   private Keyspace() {}
@@ -145,6 +148,11 @@ public final class Keyspace {
     return TupleKey.of(CLUSTER);
   }
 
+  /** The key of the last incarnation issued to node {@code nodeId} ({@link NodeIncarnation}). */
+  public static byte[] nodeKey(String nodeId) {
+    return TupleKey.of(NODES, nodeId);
+  }
+
   // ------------------------------------------------------------------ any key
 
   /**
@@ -163,6 +171,7 @@ public final class Keyspace {
           case EVENT_IDS -> shaped(f, String.class, String.class) ? Kind.EVENT_ID : null;
           case CURSORS -> shaped(f, String.class) ? Kind.CURSOR : null;
           case CLUSTER -> f.size() == 1 ? Kind.CLUSTER : null;
+          case NODES -> shaped(f, String.class) ? Kind.NODE : null;
           default -> null;
         };
     return Optional.ofNullable(kind);

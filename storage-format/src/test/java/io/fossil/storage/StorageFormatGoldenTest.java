@@ -12,6 +12,7 @@ import io.fossil.position.SegmentId;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,32 @@ class StorageFormatGoldenTest {
     assertHex(new ClusterRecord("c-1", 4106).encode(), "02632d310003800000000000100a");
     assertThat(ClusterRecord.decode(bytes("02632d310003800000000000100a")))
         .isEqualTo(new ClusterRecord("c-1", 4106));
+  }
+
+  @Test
+  void theNodeIncarnation() {
+    assertHex(Keyspace.nodeKey("n1"), "026e6f646500026e3100");
+    assertHex(new NodeIncarnation(1_700_000_000_000_000L).encode(), "0380060a24181e4000");
+    assertThat(NodeIncarnation.decode(bytes("0380060a24181e4000")))
+        .isEqualTo(new NodeIncarnation(1_700_000_000_000_000L));
+  }
+
+  @Test
+  void theNextIncarnationGrowsAndFollowsTheClock() {
+    assertThat(NodeIncarnation.next(Optional.empty(), 1_700_000_000_000L))
+        .isEqualTo(new NodeIncarnation(1_700_000_000_000_000L));
+    // The same millisecond again, or a clock that went back: one more than the last.
+    assertThat(
+            NodeIncarnation.next(
+                Optional.of(new NodeIncarnation(1_700_000_000_000_000L)), 1_700_000_000_000L))
+        .isEqualTo(new NodeIncarnation(1_700_000_000_000_001L));
+    assertThat(NodeIncarnation.next(Optional.of(new NodeIncarnation(1_700_000_000_000_005L)), 5))
+        .isEqualTo(new NodeIncarnation(1_700_000_000_000_006L));
+    // A later millisecond: the clock's.
+    assertThat(
+            NodeIncarnation.next(
+                Optional.of(new NodeIncarnation(1_700_000_000_000_005L)), 1_700_000_000_001L))
+        .isEqualTo(new NodeIncarnation(1_700_000_000_001_000L));
   }
 
   @Test
