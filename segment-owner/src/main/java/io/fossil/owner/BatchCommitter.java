@@ -9,7 +9,6 @@ import io.fossil.owner.SegmentAppender.State;
 import io.fossil.position.SegmentId;
 import io.fossil.storage.EventRecord;
 import io.fossil.storage.Keyspace;
-import io.fossil.storage.SegmentRecords;
 import io.fossil.storage.StoredEvent;
 import io.fossil.storage.StreamIndex;
 import java.time.Clock;
@@ -18,8 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -29,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * Commits one batch of an appender at a time (ADR 0011, 0012, 0013): reads the heads and ids the
  * batch needs, assigns positions and counters, writes one conditional batch (its event records
  * first, then its index and id keys), and maps the outcome to each append's {@link AppendResult}.
- * An unknown outcome is resolved by resubmitting the identical batch, and if that proves nothing,
- * by fencing the segment.
+ * An unknown outcome is resolved by the {@link OutcomeResolver}. An expected position that differs
+ * from the head the batch used is answered only once {@link ConflictCheck} confirms it against the
+ * store: a cached head goes stale when the segment moved away unseen.
  *
  * <p>The future {@link #commit} returns fails only for what went wrong before the write was sent
  * (the appender then requeues the batch); anything that goes wrong once it was sent is answered
@@ -49,11 +47,11 @@ final class BatchCommitter {
   private final SegmentAppender appender;
   private final KvStore store;
   private final SegmentId segment;
-  private final long epoch;
   private final SegmentAppender.Config config;
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final byte[] sealKey;
+  private final OutcomeResolver resolver;
 
   // Guarded by appender.
   private long nextCounter;
@@ -75,12 +73,12 @@ final class BatchCommitter {
     this.appender = appender;
     this.store = store;
     this.segment = segment;
-    this.epoch = epoch;
     this.config = config;
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.sealKey = sealKey;
     this.heads = new HeadCache(config.maxCachedHeads());
+    this.resolver = new OutcomeResolver(appender, store, sealKey, epoch, segment, nanoTime);
   }
 
   void onBatchCommitted(IntConsumer listener) {
@@ -136,6 +134,7 @@ final class BatchCommitter {
       List<Pending> batch, List<Long> headsRead, List<List<Optional<byte[]>>> idsRead) {
     List<Runnable> completions = new ArrayList<>();
     List<Planned> planned = new ArrayList<>();
+    List<Pending> suspects = new ArrayList<>();
     WriteBatch.Builder wb = WriteBatch.builder();
     if (!config.unfencedForTesting()) {
       wb.requireAbsent(sealKey);
@@ -154,11 +153,13 @@ final class BatchCommitter {
         Pending p = batch.get(k);
         AppendRequest r = p.request;
         long head = headsRead.get(k);
-        AppendResult early = checkIds(r, idsRead.get(k));
+        AppendResult early = StoredIds.check(r, idsRead.get(k));
         if (early == null
             && r.expectedPosition() != AppendRequest.ANY
             && r.expectedPosition() != head) {
-          early = new AppendResult.Conflict(r.stream(), r.expectedPosition(), head);
+          // Answered only once the store confirms it (a cached head may be stale).
+          suspects.add(p);
+          continue;
         }
         if (early != null) {
           AppendResult result = early;
@@ -195,16 +196,25 @@ final class BatchCommitter {
     }
     keyPuts.forEach(wb::add);
     completions.forEach(Runnable::run);
-    if (planned.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
+    CompletableFuture<Void> written =
+        planned.isEmpty()
+            ? CompletableFuture.completedFuture(null)
+            : send(planned, wb, firstKey, firstRecord, counter);
+    // Confirmed after the batch's own write, within its turn: no other write of this appender
+    // runs meanwhile, so the heads read stay this appender's to cache.
+    return suspects.isEmpty() ? written : written.thenCompose(x -> confirmConflicts(suspects));
+  }
+
+  private CompletableFuture<Void> send(
+      List<Planned> planned,
+      WriteBatch.Builder wb,
+      byte[] firstKey,
+      byte[] firstRecord,
+      long endCounter) {
     // Counters are dense and assigned in order, so if any counter of the batch were taken, the
     // first would be: this one precondition keeps every committed record from being overwritten.
     wb.requireAbsent(firstKey);
-    long endCounter = counter;
     WriteBatch writeBatch = wb.build();
-    byte[] key0 = firstKey;
-    byte[] record0 = firstRecord;
     CompletableFuture<WriteOutcome> sent;
     try {
       sent = store.write(writeBatch);
@@ -219,10 +229,11 @@ final class BatchCommitter {
                 return CompletableFuture.<Void>completedFuture(null);
               }
               if (outcome instanceof WriteOutcome.PreconditionFailed f) {
-                return preconditionFailed(planned, f, key0);
+                return preconditionFailed(planned, f, firstKey);
               }
               long deadline = nanoTime.getAsLong() + config.resolveTimeout().toNanos();
-              return resolve(writeBatch, key0, record0, deadline)
+              return resolver
+                  .resolve(writeBatch, firstKey, firstRecord, deadline)
                   .handle(
                       (committed, error) -> {
                         if (error != null) {
@@ -243,6 +254,52 @@ final class BatchCommitter {
   }
 
   /**
+   * Answers the appends whose expected position differed from the head the batch used, once the
+   * store confirms it ({@link ConflictCheck}): a sealed segment makes them (and the appender)
+   * {@code Sealed}, so the router retries at the successor; a head that the store shows equal to
+   * the expected position was stale and the append goes round again; otherwise a conflict citing
+   * the store's head. A failed read requeues them: nothing of theirs was written.
+   */
+  private CompletableFuture<Void> confirmConflicts(List<Pending> suspects) {
+    List<String> streams = suspects.stream().map(p -> p.request.stream()).toList();
+    return ConflictCheck.read(store, config.unfencedForTesting() ? null : sealKey, streams)
+        .handle(
+            (found, error) -> {
+              if (error != null) {
+                synchronized (appender) {
+                  appender.requeue(suspects);
+                }
+              } else if (found.sealed()) {
+                appender.fail(suspects, State.SEALED, new AppendResult.Sealed(segment));
+              } else {
+                answerConflicts(suspects, found.heads());
+              }
+              return null;
+            });
+  }
+
+  private void answerConflicts(List<Pending> suspects, List<Long> stored) {
+    List<Runnable> completions = new ArrayList<>();
+    List<Pending> again = new ArrayList<>();
+    synchronized (appender) {
+      for (int k = 0; k < suspects.size(); k++) {
+        Pending p = suspects.get(k);
+        AppendRequest r = p.request;
+        long head = stored.get(k);
+        heads.put(r.stream(), head);
+        if (r.expectedPosition() == head) {
+          again.add(p);
+        } else {
+          AppendResult result = new AppendResult.Conflict(r.stream(), r.expectedPosition(), head);
+          completions.add(() -> p.future.complete(result));
+        }
+      }
+      appender.requeue(again);
+    }
+    completions.forEach(Runnable::run);
+  }
+
+  /**
    * Something threw after the batch was sent (a bug): whether it committed, and which counters are
    * taken, is not known here, so the appender stops and its appends hear "outcome unknown"; the
    * node then asks placement for a successor, which seals the segment (ADR 0012).
@@ -255,42 +312,6 @@ final class BatchCommitter {
         new AppendResult.OutcomeUnknown(
             "the owner failed after writing; retry with the same event ids"));
     return null;
-  }
-
-  /** Null if the ids allow the append; otherwise the duplicate or conflict result (ADR 0013). */
-  private static AppendResult checkIds(AppendRequest r, List<Optional<byte[]>> stored) {
-    int present = 0;
-    long first = Long.MAX_VALUE;
-    long last = Long.MIN_VALUE;
-    for (int i = 0; i < stored.size(); i++) {
-      Optional<byte[]> s = stored.get(i);
-      if (s.isEmpty()) {
-        continue;
-      }
-      present++;
-      long[] v = StreamIndex.decodeIdValue(s.get());
-      ProposedEvent e = r.events().get(i);
-      if (v[1] != e.payloadHash()) {
-        return new AppendResult.IdempotencyConflict(
-            r.stream(), e.id(), "this id is already stored with a different payload");
-      }
-      first = Math.min(first, v[0]);
-      last = Math.max(last, v[0]);
-    }
-    if (present == 0) {
-      return null;
-    }
-    if (present < r.events().size()) {
-      String missing = null;
-      for (int i = 0; i < stored.size() && missing == null; i++) {
-        if (stored.get(i).isPresent()) {
-          missing = r.events().get(i).id();
-        }
-      }
-      return new AppendResult.IdempotencyConflict(
-          r.stream(), missing, "some of the append's events are stored already, but not all");
-    }
-    return new AppendResult.Duplicate(r.stream(), first, last);
   }
 
   static WriteOutcome unknown(Throwable error) {
@@ -381,64 +402,6 @@ final class BatchCommitter {
       }
       appender.requeue(planned.stream().map(Planned::pending).toList());
     }
-  }
-
-  /**
-   * Resubmits the identical batch until its outcome is definite (ADR 0012). Its preconditions make
-   * a resubmission idempotent. A failed precondition after an unknown attempt proves nothing by
-   * itself, so the batch counts as committed iff its first event key holds our bytes — and if it
-   * does not, the segment seals itself so that the first attempt can never land later. Completes
-   * with true (committed) or false (certainly not), or exceptionally if still unknown.
-   */
-  private CompletableFuture<Boolean> resolve(
-      WriteBatch batch, byte[] firstKey, byte[] firstRecord, long deadlineNanos) {
-    return store
-        .write(batch)
-        .handle((outcome, error) -> outcome != null ? outcome : unknown(error))
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Committed) {
-                return CompletableFuture.completedFuture(true);
-              }
-              if (outcome instanceof WriteOutcome.PreconditionFailed) {
-                return holdsOurs(firstKey, firstRecord)
-                    .thenCompose(
-                        ours ->
-                            ours
-                                ? CompletableFuture.completedFuture(true)
-                                : selfFence(firstKey, firstRecord));
-              }
-              if (nanoTime.getAsLong() - deadlineNanos > 0) {
-                return selfFence(firstKey, firstRecord);
-              }
-              Executor later = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
-              return CompletableFuture.supplyAsync(() -> null, later)
-                  .thenCompose(x -> resolve(batch, firstKey, firstRecord, deadlineNanos));
-            });
-  }
-
-  /** Puts a seal marker on our own segment: after it, nothing can land, so a read is final. */
-  private CompletableFuture<Boolean> selfFence(byte[] firstKey, byte[] firstRecord) {
-    return store
-        .write(
-            WriteBatch.builder()
-                .requireAbsent(sealKey)
-                .put(sealKey, SegmentRecords.sealMarker(segment.seq(), epoch))
-                .build())
-        .thenCompose(
-            outcome -> {
-              if (outcome instanceof WriteOutcome.Unknown u) {
-                return CompletableFuture.failedFuture(
-                    new IllegalStateException(
-                        "could not fence the segment: " + u.reason(), u.cause()));
-              }
-              appender.selfFenced();
-              return holdsOurs(firstKey, firstRecord);
-            });
-  }
-
-  private CompletableFuture<Boolean> holdsOurs(byte[] key, byte[] record) {
-    return store.get(key).thenApply(v -> v.isPresent() && Arrays.equals(v.get(), record));
   }
 
   /** Completes the planned appends and everything queued, and stops the appender. */

@@ -155,6 +155,25 @@ public final class SegmentAppender implements AutoCloseable {
   }
 
   /**
+   * Ends the lease now: placement refused a heartbeat, so every lease of the node is gone and the
+   * segment may be given to another node. Queued appends hear "not owner" at once rather than when
+   * the local deadline passes, and so do new ones until a later {@link #renewLease}. A batch being
+   * written is left to the storage fence.
+   */
+  public void leaseLost() {
+    if (config.unfencedForTesting()) {
+      return;
+    }
+    List<Pending> dropped;
+    synchronized (this) {
+      leaseDeadlineNanos = nanoTime.getAsLong();
+      dropped = new ArrayList<>(queue);
+      queue.clear();
+    }
+    completeAll(dropped, new AppendResult.NotOwner(null));
+  }
+
+  /**
    * Seals the ancestors in the store, claims the segment for this incarnation and reads where its
    * counter stands. Completes with the final counter of each ancestor sealed (for placement), or
    * exceptionally if the segment cannot be taken (already sealed, or held by another incarnation).
@@ -306,11 +325,18 @@ public final class SegmentAppender implements AutoCloseable {
     return batch;
   }
 
-  /** Puts a batch back at the head of the queue, in order; the caller holds this monitor. */
+  /**
+   * Puts a batch back at the head of the queue, in order; the caller holds this monitor. Once the
+   * appender has stopped, nothing drains the queue any more: the appends are answered instead.
+   */
   void requeue(List<Pending> batch) {
     for (int i = batch.size() - 1; i >= 0; i--) {
       Pending p = batch.get(i);
-      if (++p.requeues > MAX_REQUEUES) {
+      if (state == State.SEALED) {
+        p.future.complete(new AppendResult.Sealed(segment));
+      } else if (state == State.FAILED || state == State.CLOSED) {
+        p.future.complete(new AppendResult.NotOwner(null));
+      } else if (++p.requeues > MAX_REQUEUES) {
         p.future.complete(new AppendResult.Overloaded(queue.size()));
       } else {
         queue.addFirst(p);
@@ -327,13 +353,14 @@ public final class SegmentAppender implements AutoCloseable {
 
   /** Completes a batch's appends and everything queued, and stops the appender. */
   void fail(List<Pending> pendings, State end, AppendResult result) {
-    completeAll(pendings, result);
+    // The state first: whoever hears the result finds the appender stopped.
     finish(
         end,
         p ->
             end == State.SEALED
                 ? new AppendResult.Sealed(segment)
                 : new AppendResult.NotOwner(null));
+    completeAll(pendings, result);
   }
 
   private void finish(State end, Function<Pending, AppendResult> forQueued) {

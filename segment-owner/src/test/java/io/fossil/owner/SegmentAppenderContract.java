@@ -446,4 +446,68 @@ abstract class SegmentAppenderContract {
     assertThat(r.firstCounter()).isEqualTo(1);
     assertThat(readStream("after-taken")).hasSize(1);
   }
+
+  @Test
+  void aReplacedOwnerAnswersNoConflictFromTheHeadItCached() throws Exception {
+    SegmentAppender old = started(store, S1, 1, 1, List.of());
+    await(old.append(req("moved", -1, "m0"))); // the old owner caches head 0
+    // The segment moves: the successor seals it and writes on, before the old owner hears of it.
+    SegmentAppender next = started(store, S2, 2, 2, List.of(S1));
+    await(next.append(req("moved", 0, "m1")));
+    await(next.append(req("moved", 1, "m2")));
+    // A client that last saw position 1 reaches the old owner, whose view still names it.
+    AppendResult stale = await(old.append(req("moved", 1, "m3")));
+    assertThat(stale)
+        .as("not a 409 citing position 0, which the successor has passed")
+        .isEqualTo(new AppendResult.Sealed(S1));
+    assertThat(old.state()).isEqualTo(SegmentAppender.State.SEALED);
+    // At the successor the same append is a conflict that cites the stream's real head.
+    assertThat(await(next.append(req("moved", 1, "m3"))))
+        .isEqualTo(new AppendResult.Conflict("moved", 1, 2));
+    assertThat(readStream("moved")).hasSize(3);
+  }
+
+  @Test
+  void aConflictCitesTheStoresHeadNotAStaleCachedOne() throws Exception {
+    SegmentAppender a = started(store, S1, 1, 1, List.of());
+    await(a.append(req("cached-stale", -1, "c0")));
+    // Behind the appender's back (as only a bug or the unfenced control could), the stream grows.
+    byte[] record =
+        EventRecord.encode(
+            new StoredEvent("cached-stale", 1, null, "Foreign", new byte[] {1}, new byte[0], 1L));
+    assertThat(
+            store
+                .write(
+                    WriteBatch.builder()
+                        .put(Keyspace.eventKey(S2.seq(), 0), record)
+                        .put(Keyspace.indexKey("cached-stale", 1), StreamIndex.indexValue(2, 0))
+                        .build())
+                .get())
+        .isInstanceOf(WriteOutcome.Committed.class);
+    assertThat(await(a.append(req("cached-stale", 5, "c5"))))
+        .isEqualTo(new AppendResult.Conflict("cached-stale", 5, 1));
+    // The head the store showed is the one the next append goes on from.
+    var r = (AppendResult.Appended) await(a.append(req("cached-stale", 1, "c2")));
+    assertThat(r.firstPosition()).isEqualTo(2);
+  }
+
+  @Test
+  void aLostLeaseAnswersQueuedAppendsAtOnce() throws Exception {
+    ParkingKvStore parking = new ParkingKvStore(store);
+    SegmentAppender a = started(parking, S1, 1, 1, List.of());
+    parking.parkNext(b -> true);
+    var inFlight = a.append(anon("lost-1", 1));
+    assertThat(parking.parked().await(30, TimeUnit.SECONDS)).isTrue();
+    var queued = a.append(anon("lost-2", 1));
+
+    a.leaseLost();
+    // Long before the lease's local deadline (FOREVER), and while a batch is still in flight.
+    assertThat(queued.getNow(null)).isEqualTo(new AppendResult.NotOwner(null));
+    assertThat(await(a.append(anon("lost-3", 1)))).isEqualTo(new AppendResult.NotOwner(null));
+    parking.release();
+    assertThat(await(inFlight)).isInstanceOf(AppendResult.Appended.class);
+    // A later acknowledged heartbeat grants the lease again.
+    a.renewLease(FOREVER + 1);
+    assertThat(await(a.append(anon("lost-3", 1)))).isInstanceOf(AppendResult.Appended.class);
+  }
 }

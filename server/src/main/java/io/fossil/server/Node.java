@@ -135,6 +135,7 @@ public final class Node implements NodeServices, AutoCloseable {
               @Override
               public void leaseLost() {
                 metrics.leaseLost();
+                ownership.leaseLost();
               }
             },
             () -> closed,

@@ -169,6 +169,14 @@ final class SegmentOwnership {
   }
 
   /**
+   * Placement refused a heartbeat: every lease is gone now, not at the local deadline. Each
+   * appender answers its queued appends "not owner" at once and takes no more until a renewal.
+   */
+  void leaseLost() {
+    appenders.values().forEach(SegmentAppender::leaseLost);
+  }
+
+  /**
    * Tells placement the final counters found while sealing; retried on every heartbeat, one report
    * per segment under way at a time.
    */

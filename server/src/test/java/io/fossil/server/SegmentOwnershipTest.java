@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
+import io.fossil.owner.AppendRequest;
+import io.fossil.owner.AppendResult;
+import io.fossil.owner.ProposedEvent;
 import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
@@ -135,6 +138,24 @@ class SegmentOwnershipTest {
     assertThat(placement.commands).containsExactly(report, report);
     ownership.reportSeals(); // ... and not after placement has it
     assertThat(placement.commands).containsExactly(report, report);
+  }
+
+  @Test
+  void aLostLeaseStopsEveryAppenderAtOnce() throws Exception {
+    ownership.onView(view(1, open(LOW, "n1", INCARNATION), open(HIGH, "n1", INCARNATION)));
+    SegmentAppender low = ownership.appender(LOW).orElseThrow();
+    await().atMost(Duration.ofSeconds(10)).until(() -> low.state() == SegmentAppender.State.ACTIVE);
+    AppendRequest one =
+        new AppendRequest(
+            "s", AppendRequest.ANY, List.of(new ProposedEvent(null, "T", new byte[] {1}, null)));
+    assertThat(low.append(one).get(10, TimeUnit.SECONDS)).isInstanceOf(AppendResult.Appended.class);
+
+    ownership.leaseLost();
+    // The local deadline is 30 s away; the appenders must not wait for it.
+    for (SegmentId id : List.of(LOW, HIGH)) {
+      assertThat(ownership.appender(id).orElseThrow().append(one).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new AppendResult.NotOwner(null));
+    }
   }
 
   private static PlacementView view(long version, Segment... segments) {
