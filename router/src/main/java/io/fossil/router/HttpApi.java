@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * handled by one resource class — appends ({@code AppendsApi}), stream reads ({@code StreamsApi}),
  * cursor reads and live tails ({@code EventsApi}), position comparison ({@code PositionsApi}),
  * consumers ({@code ConsumersApi}), the cluster view, health and metrics ({@code ClusterApi}) and
- * admin ({@code AdminApi}). Every error is {@code application/problem+json} with a stable {@link
- * ProblemType} (ADR 0015). Construct on any thread; {@link #start} and {@link #stop} return
- * futures; handlers run on Vert.x event loops.
+ * admin ({@code AdminApi}, and the placement voters in {@code VotersApi}). Every error is {@code
+ * application/problem+json} with a stable {@link ProblemType} (ADR 0015). Construct on any thread;
+ * {@link #start} and {@link #stop} return futures; handlers run on Vert.x event loops.
  */
 public final class HttpApi {
 
@@ -219,6 +219,7 @@ public final class HttpApi {
   private final PositionsApi positions;
   private final ClusterApi cluster;
   private final AdminApi admin;
+  private final VotersApi voters;
   private final HttpGuards guards;
   private HttpServer server;
 
@@ -244,6 +245,7 @@ public final class HttpApi {
     this.positions = new PositionsApi(node, options);
     this.cluster = new ClusterApi(node, options.scheme());
     this.admin = new AdminApi(node);
+    this.voters = new VotersApi(node, bodies);
   }
 
   /** Binds the server; completes with the port actually bound (useful with port 0). */
@@ -348,6 +350,7 @@ public final class HttpApi {
     cluster.register(routes, listener != Listener.PUBLIC);
     if (listener != Listener.PUBLIC) {
       admin.register(routes);
+      voters.register(routes);
     }
     router.route().failureHandler(this::failure);
     router.errorHandler(

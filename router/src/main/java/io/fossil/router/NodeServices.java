@@ -6,6 +6,9 @@ import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
+import io.fossil.placement.VoterChange;
+import io.fossil.placement.Voters;
+import io.fossil.placement.VotersReply;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
@@ -50,6 +53,24 @@ public interface NodeServices {
 
   /** Runs one compaction pass now ({@code POST /admin/compaction}; ADR 0021). */
   CompletableFuture<Compactor.Report> compact();
+
+  /**
+   * The placement group's voters as its leader sees them ({@code GET /admin/voters}, ADR 29); fails
+   * when no leader answers.
+   */
+  default CompletableFuture<Voters> voters() {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this node does not reach the placement voters"));
+  }
+
+  /**
+   * Changes the placement group's voters ({@code POST /admin/voters}, ADR 29): the voters after the
+   * change, or why nothing changed; fails when no leader answers.
+   */
+  default CompletableFuture<VotersReply> changeVoters(VoterChange change) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this node does not reach the placement voters"));
+  }
 
   /** Null when ready; otherwise why not, for {@code /health/ready}. */
   String notReadyReason();

@@ -45,6 +45,28 @@ public enum ProblemType {
    */
   SEGMENT_CAP(409, "segment-cap", "The cluster has as many open segments as its cap allows"),
   COMPACTION_RUNNING(409, "compaction-running", "A compaction pass is already running here"),
+  /** {@code /admin/voters} names a node that is not a placement voter (ADR 29). */
+  UNKNOWN_VOTER(404, "unknown-voter", "No such placement voter"),
+  VOTERS_UNCHANGED(409, "voters-unchanged", "The placement group already has these voters"),
+  /**
+   * The voters that answer the leader now would not be a majority of the new configuration: the
+   * change could not commit and the group would stop. Nothing changed.
+   */
+  NO_LIVE_MAJORITY(
+      409,
+      "no-live-majority",
+      "The change would leave the placement group without a live majority"),
+  /** A change may add fewer voters than it keeps (Raft could otherwise elect no leader). */
+  TOO_MANY_NEW_VOTERS(409, "too-many-new-voters", "The change adds as many voters as it keeps"),
+  /** Another change of the voters is under way, or the voters changed meanwhile; retry. */
+  VOTERS_CHANGING(409, "voters-changing", "The placement voters are changing"),
+  /**
+   * A new voter did not answer or catch up in time; nothing changed, except that a replace had
+   * already removed the voter (the detail says so).
+   */
+  VOTER_NOT_CAUGHT_UP(409, "voter-not-caught-up", "A new voter did not catch up in time"),
+  /** Only a placement voter may change the voters: send the request to one. */
+  NOT_A_VOTER(409, "not-a-voter", "This node is not a placement voter"),
   UNKNOWN_SEGMENT(404, "unknown-segment", "No such segment"),
   INVALID_CONSUMER_NAME(400, "invalid-consumer-name", "The consumer name is not valid"),
   CONSUMER_NOT_FOUND(404, "consumer-not-found", "No cursor is stored for this consumer"),

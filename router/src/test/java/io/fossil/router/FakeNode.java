@@ -15,6 +15,9 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.Segment;
+import io.fossil.placement.VoterChange;
+import io.fossil.placement.Voters;
+import io.fossil.placement.VotersReply;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
@@ -62,6 +65,11 @@ final class FakeNode implements NodeServices, AutoCloseable {
   volatile Supplier<CompletableFuture<Compactor.Report>> compaction =
       () -> CompletableFuture.failedFuture(new AssertionError("no compaction in this test"));
   volatile String notReadyReason;
+  volatile Supplier<CompletableFuture<Voters>> voters =
+      () -> CompletableFuture.failedFuture(new AssertionError("no voters in this test"));
+  final List<VoterChange> voterChanges = new CopyOnWriteArrayList<>();
+  volatile Function<VoterChange, CompletableFuture<VotersReply>> changeVoters =
+      c -> CompletableFuture.failedFuture(new AssertionError("no voters in this test"));
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -185,6 +193,17 @@ final class FakeNode implements NodeServices, AutoCloseable {
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
     submitted.add(command);
     return placement.apply(command);
+  }
+
+  @Override
+  public CompletableFuture<Voters> voters() {
+    return voters.get();
+  }
+
+  @Override
+  public CompletableFuture<VotersReply> changeVoters(VoterChange change) {
+    voterChanges.add(change);
+    return changeVoters.apply(change);
   }
 
   @Override

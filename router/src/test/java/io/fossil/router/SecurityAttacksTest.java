@@ -208,6 +208,15 @@ class SecurityAttacksTest extends SecureApiTestServer {
         "consume on consumer orders-view");
     forbidden(
         "compaction without admin", "POST", "/admin/compaction", JSON_TYPE, null, alice, "admin");
+    forbidden("voters without admin", "GET", "/admin/voters", null, null, alice, "admin");
+    forbidden(
+        "voter change without admin",
+        "POST",
+        "/admin/voters",
+        JSON_TYPE,
+        "{\"remove\": [\"n2\"]}",
+        alice,
+        "admin");
     forbidden(
         "split without admin",
         "POST",

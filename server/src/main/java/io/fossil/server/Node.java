@@ -10,6 +10,9 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
 import io.fossil.placement.ViewWaiters;
+import io.fossil.placement.VoterChange;
+import io.fossil.placement.Voters;
+import io.fossil.placement.VotersReply;
 import io.fossil.position.SegmentId;
 import io.fossil.reader.ConsumerCursors;
 import io.fossil.reader.CursorReader;
@@ -374,13 +377,32 @@ public final class Node implements NodeServices, AutoCloseable {
   }
 
   @Override
+  public CompletableFuture<Voters> voters() {
+    return placement.voters();
+  }
+
+  @Override
+  public CompletableFuture<VotersReply> changeVoters(VoterChange change) {
+    return placement.changeVoters(change);
+  }
+
+  @Override
   public String notReadyReason() {
     return membership.notReadyReason();
   }
 
+  /**
+   * That it runs without security on purpose, and that its placement voter waits to be removed
+   * because its Raft storage was lost (ADR 29).
+   */
   @Override
   public Optional<String> warning() {
-    return Optional.ofNullable(config.security().warning());
+    String security = config.security().warning();
+    Optional<String> voter = placement.voterWaiting().map(w -> "placement voter waits: " + w);
+    if (voter.isEmpty()) {
+      return Optional.ofNullable(security);
+    }
+    return Optional.of(security == null ? voter.get() : security + "; " + voter.get());
   }
 
   @Override

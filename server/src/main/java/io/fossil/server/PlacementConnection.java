@@ -6,7 +6,11 @@ import io.fossil.placement.PlacementCommand;
 import io.fossil.placement.PlacementConfig;
 import io.fossil.placement.PlacementReply;
 import io.fossil.placement.PlacementView;
+import io.fossil.placement.VoterChange;
+import io.fossil.placement.Voters;
+import io.fossil.placement.VotersReply;
 import io.fossil.placement.ratis.ControlPlaneSecurity;
+import io.fossil.placement.ratis.PlacementMembership;
 import io.fossil.placement.ratis.RatisPlacementClient;
 import io.fossil.placement.ratis.RatisPlacementPeer;
 import io.fossil.security.Reload;
@@ -18,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -135,6 +140,7 @@ final class PlacementConnection implements PlacementClient {
   private final ScheduledExecutorService reloader;
   private volatile RatisPlacementPeer peer;
   private volatile PlacementClient client;
+  private volatile PlacementMembership membership;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -201,14 +207,42 @@ final class PlacementConnection implements PlacementClient {
       voter = peer.start();
     }
     return voter.thenRun(
-        () ->
-            client =
-                RatisPlacementClient.connect(
-                    config.group(),
-                    config.voters(),
-                    config.requestTimeout(),
-                    config.callTimeout(),
-                    security));
+        () -> {
+          client =
+              RatisPlacementClient.connect(
+                  config.group(),
+                  config.voters(),
+                  config.requestTimeout(),
+                  config.callTimeout(),
+                  security);
+          membership = PlacementMembership.connect(config.group(), config.voters(), security);
+        });
+  }
+
+  /** The group's voters as its leader sees them (ADR 29). */
+  CompletableFuture<Voters> voters() {
+    PlacementMembership m = membership;
+    return m == null ? notConnected() : m.voters();
+  }
+
+  /** Changes the group's voters; only a node that is a voter may (ADR 29). */
+  CompletableFuture<VotersReply> changeVoters(VoterChange change) {
+    PlacementMembership m = membership;
+    return m == null ? notConnected() : m.change(change, config.nodeId());
+  }
+
+  /**
+   * Why this node's voter does not run, while its Raft storage is lost and the group still lists it
+   * (ADR 29); empty otherwise.
+   */
+  Optional<String> voterWaiting() {
+    RatisPlacementPeer p = peer;
+    return p == null ? Optional.empty() : p.waiting();
+  }
+
+  private static <T> CompletableFuture<T> notConnected() {
+    return CompletableFuture.failedFuture(
+        new IllegalStateException("not connected to the placement group yet"));
   }
 
   /** Whether this node's voter leads the placement group now. */
@@ -261,6 +295,10 @@ final class PlacementConnection implements PlacementClient {
     PlacementClient c = client;
     if (c != null) {
       c.close();
+    }
+    PlacementMembership m = membership;
+    if (m != null) {
+      m.close();
     }
     RatisPlacementPeer p = peer;
     if (p != null) {

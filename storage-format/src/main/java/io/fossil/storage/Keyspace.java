@@ -20,6 +20,7 @@ import java.util.Optional;
  *   ("cur", consumer)          → a consumer's cursor, {@link CursorRecord}
  *   ("cluster")                → (cluster id, highest segment sequence reserved), {@link ClusterRecord}
  *   ("node", nodeId)           → the last incarnation issued to the node id, {@link NodeIncarnation}
+ *   ("voter", nodeId)          → the node has had placement Raft storage, {@link VoterRecord} (ADR 29)
  * </pre>
  *
  * <p>These bytes are the format of every store written so far: they never change (the golden test
@@ -37,6 +38,7 @@ public final class Keyspace {
   private static final String CURSORS = "cur";
   private static final String CLUSTER = "cluster";
   private static final String NODES = "node";
+  private static final String VOTER = "voter";
 
   /** The families of keys, one per row of the table above. */
   public enum Kind {
@@ -47,7 +49,8 @@ public final class Keyspace {
     EVENT_ID,
     CURSOR,
     CLUSTER,
-    NODE
+    NODE,
+    VOTER
   }
 
   private Keyspace() {}
@@ -153,6 +156,14 @@ public final class Keyspace {
     return TupleKey.of(NODES, nodeId);
   }
 
+  /**
+   * The key of the record that node {@code nodeId} has had Raft storage for the placement group:
+   * written before its voter first starts, so a voter that comes back with none knows it lost it.
+   */
+  public static byte[] voterKey(String nodeId) {
+    return TupleKey.of(VOTER, nodeId);
+  }
+
   // ------------------------------------------------------------------ any key
 
   /**
@@ -172,6 +183,7 @@ public final class Keyspace {
           case CURSORS -> shaped(f, String.class) ? Kind.CURSOR : null;
           case CLUSTER -> f.size() == 1 ? Kind.CLUSTER : null;
           case NODES -> shaped(f, String.class) ? Kind.NODE : null;
+          case VOTER -> shaped(f, String.class) ? Kind.VOTER : null;
           default -> null;
         };
     return Optional.ofNullable(kind);

@@ -182,6 +182,14 @@ class StorageFormatGoldenTest {
   }
 
   @Test
+  void theVoterRecord() {
+    assertHex(Keyspace.voterKey("n1"), "02766f74657200026e3100");
+    assertHex(new VoterRecord("s-1", 5).encode(), "02732d3100038000000000000005");
+    assertThat(VoterRecord.decode(bytes("02732d3100038000000000000005")))
+        .isEqualTo(new VoterRecord("s-1", 5));
+  }
+
+  @Test
   void bytesWrittenBeforeReadBack() throws Exception {
     assertThat(
             Keyspace.counterOfEventKey(

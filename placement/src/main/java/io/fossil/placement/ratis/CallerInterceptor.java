@@ -2,7 +2,7 @@ package io.fossil.placement.ratis;
 
 import io.fossil.security.Principal;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
@@ -13,6 +13,7 @@ import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
 import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
+import org.apache.ratis.proto.grpc.AdminProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftClientProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCall;
@@ -32,11 +33,15 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Raft's server-to-server service: only the voters, each speaking as itself (the request's
- *       requestor id is the node its certificate names), so one voter cannot pose as another.
+ *       requestor id is the node its certificate names), so one voter cannot pose as another. The
+ *       voters are the ones configured on this node and every member of its current Raft
+ *       configuration, so voters added later (ADR 29) are known without a restart.
  *   <li>Raft's client service: any node. Every command it writes is wrapped in a {@link
  *       CallerEnvelope} naming that node, which the state machine checks in apply; streams and
  *       forwarded requests are refused.
- *   <li>Ratis' admin service (membership changes, group removal, snapshots): nobody.
+ *   <li>Ratis' admin service: reading the group's information from any node; changing its
+ *       configuration only from a voter, which checked its own caller's {@code admin} permission
+ *       (ADR 29); the rest (group removal, snapshots, leadership transfer) from nobody.
  * </ul>
  *
  * A refusal ends the call with {@code PERMISSION_DENIED} before the service sees the message.
@@ -46,10 +51,16 @@ final class CallerInterceptor implements ServerInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(CallerInterceptor.class);
 
-  private final Set<String> voters;
+  private static final String GROUP_INFO =
+      AdminProtocolServiceGrpc.getGroupInfoMethod().getFullMethodName();
+  private static final String SET_CONFIGURATION =
+      AdminProtocolServiceGrpc.getSetConfigurationMethod().getFullMethodName();
 
-  CallerInterceptor(Set<String> voters) {
-    this.voters = Set.copyOf(voters);
+  private final Predicate<String> isVoter;
+
+  /** {@code isVoter} tells whether a node id is a voter now; it is asked on every call. */
+  CallerInterceptor(Predicate<String> isVoter) {
+    this.isVoter = isVoter;
   }
 
   @Override
@@ -62,7 +73,7 @@ final class CallerInterceptor implements ServerInterceptor {
     }
     Principal node = caller.get();
     if (RaftServerProtocolServiceGrpc.SERVICE_NAME.equals(service)) {
-      if (!voters.contains(node.name())) {
+      if (!isVoter.test(node.name())) {
         return refuse(call, "node " + node.name() + " is not a placement voter", caller);
       }
       Guarded<Q, A> guarded = new Guarded<>(call);
@@ -72,7 +83,17 @@ final class CallerInterceptor implements ServerInterceptor {
       Guarded<Q, A> guarded = new Guarded<>(call);
       return new Checked<>(next.startCall(guarded, headers), guarded, node);
     }
-    return refuse(call, "the service " + service + " is closed to every caller", caller);
+    String method = call.getMethodDescriptor().getFullMethodName();
+    if (GROUP_INFO.equals(method)) {
+      return next.startCall(call, headers);
+    }
+    if (SET_CONFIGURATION.equals(method)) {
+      return isVoter.test(node.name())
+          ? next.startCall(call, headers)
+          : refuse(
+              call, "node " + node.name() + " is not a voter; only voters change them", caller);
+    }
+    return refuse(call, "the method " + method + " is closed to every caller", caller);
   }
 
   private static Optional<Principal> caller(ServerCall<?, ?> call) {

@@ -3,7 +3,7 @@ package io.fossil.placement.ratis;
 import io.fossil.security.TlsMaterial;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
@@ -64,13 +64,13 @@ public final class ControlPlaneSecurity {
 
   /**
    * For a voter: TLS on its services and on its own calls to the other voters, with {@link
-   * CallerInterceptor} in front of every service. {@code voters} are the ids Raft traffic may come
-   * from.
+   * CallerInterceptor} in front of every service. {@code isVoter} tells the ids Raft traffic may
+   * come from (asked on every call, so it may change).
    */
-  Parameters serverParameters(Set<String> voters) {
+  Parameters serverParameters(Predicate<String> isVoter) {
     Parameters p = clientParameters();
     if (material != null) {
-      CallerInterceptor interceptor = new CallerInterceptor(voters);
+      CallerInterceptor interceptor = new CallerInterceptor(isVoter);
       GrpcConfigKeys.Server.setServicesCustomizer(
           p, (builder, types) -> builder.intercept(interceptor));
     }

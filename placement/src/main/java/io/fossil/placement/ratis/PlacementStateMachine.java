@@ -34,6 +34,7 @@ import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -90,11 +91,31 @@ final class PlacementStateMachine extends BaseStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    reinitialize();
+    getLifeCycle().startAndTransition(this::loadSnapshot, IOException.class);
   }
 
+  /**
+   * Before Ratis installs a snapshot the leader sent (a follower too far behind, or a voter that
+   * just joined, ADR 29), it pauses the state machine and then asks it to {@link #reinitialize}
+   * from that snapshot, which it only does from {@code PAUSED}. Nothing is open between calls, so
+   * pausing is only the state change.
+   */
+  @Override
+  public void pause() {
+    LifeCycle life = getLifeCycle();
+    if (life.getCurrentState() == LifeCycle.State.RUNNING) {
+      life.transition(LifeCycle.State.PAUSING);
+      life.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Loads the latest snapshot (after {@link #pause}: the one just installed) and runs again. */
   @Override
   public void reinitialize() throws IOException {
+    getLifeCycle().startAndTransition(this::loadSnapshot, IOException.class);
+  }
+
+  private void loadSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null || !Files.exists(snapshot.getFile().getPath())) {
       return;

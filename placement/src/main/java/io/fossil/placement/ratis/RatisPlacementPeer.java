@@ -9,9 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -24,6 +26,7 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -115,9 +118,12 @@ public final class RatisPlacementPeer implements AutoCloseable {
   private final Config config;
   private final ScheduledExecutorService timer;
   private final PlacementStateMachine stateMachine;
-  private final RaftServer server;
+  private final RaftProperties properties;
   private final RaftGroup group;
   private final SequenceReserver reserver;
+  private final PlacementMembership membership;
+  private final VoterStartup startup;
+  private volatile RaftServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
   private RatisPlacementClient client;
   private volatile boolean dutyRunning;
@@ -135,7 +141,26 @@ public final class RatisPlacementPeer implements AutoCloseable {
         new PlacementStateMachine(config.placement(), clock, timer, config.security().isSecure());
     this.group = RatisGroups.group(config.groupName(), config.peers());
     this.reserver = new SequenceReserver(store);
-    RaftProperties properties = new RaftProperties();
+    Map<String, String> others = new LinkedHashMap<>(config.peers());
+    others.remove(config.nodeId());
+    this.membership =
+        others.isEmpty()
+            ? null
+            : PlacementMembership.connect(config.groupName(), others, config.security());
+    this.startup =
+        new VoterStartup(
+            config.nodeId(),
+            config.storageDir(),
+            group.getGroupId(),
+            store,
+            () ->
+                membership == null
+                    ? CompletableFuture.failedFuture(
+                        new IllegalStateException("no other voter is configured to ask"))
+                    : membership.voters(),
+            closed::get,
+            clock);
+    this.properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.storageDir().toFile()));
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
@@ -147,49 +172,125 @@ public final class RatisPlacementPeer implements AutoCloseable {
     GrpcConfigKeys.Server.setHost(properties, config.bindHost());
     GrpcConfigKeys.Server.setPort(
         properties, RatisGroups.port(config.peers().get(config.nodeId())));
+  }
+
+  /**
+   * Starts the Raft server and the leader duties. How the server starts depends on its storage (ADR
+   * 29, {@link VoterStartup}): from its log; as a new group of the configured voters; or outside
+   * any configuration, to be caught up by the leader of a group that exists (added with {@link
+   * PlacementMembership}). A node whose Raft storage was lost while the group still lists it does
+   * not start its server until the group has removed it: then this future completes at once, {@link
+   * #waiting()} says why, and the server starts later by itself.
+   */
+  public CompletableFuture<Void> start() {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    CompletableFuture<VoterStartup.Mode> decided;
     try {
-      this.server =
+      decided = startup.decide(() -> started.complete(null));
+    } catch (RuntimeException e) {
+      decided = CompletableFuture.failedFuture(e);
+    }
+    decided
+        .thenAcceptAsync(this::run)
+        .whenComplete(
+            (x, e) -> {
+              if (e == null) {
+                started.complete(null);
+              } else if (!started.completeExceptionally(e) && !closed.get()) {
+                LOG.error("placement peer {} did not start: {}", config.nodeId(), e.toString());
+              }
+            });
+    return started;
+  }
+
+  /** Builds and starts the Raft server, then the leader duties. */
+  private void run(VoterStartup.Mode mode) {
+    if (closed.get()) {
+      throw new IllegalStateException("placement peer " + config.nodeId() + " was closed");
+    }
+    if (mode != VoterStartup.Mode.RECOVER) {
+      LOG.info(
+          "placement peer {} starts with new Raft storage: {}",
+          config.nodeId(),
+          mode == VoterStartup.Mode.BOOTSTRAP
+              ? "a new group of " + config.peers().keySet()
+              : "outside the group's configuration, to be caught up by its leader (if the group"
+                  + " lists it) or added: fossil voters add "
+                  + config.nodeId());
+    }
+    try {
+      RaftServer built =
           RaftServer.newBuilder()
               .setServerId(RaftPeerId.valueOf(config.nodeId()))
-              .setGroup(group)
+              .setGroup(
+                  mode == VoterStartup.Mode.JOIN ? RaftGroup.valueOf(group.getGroupId()) : group)
               .setProperties(properties)
-              .setParameters(config.security().serverParameters(config.peers().keySet()))
+              .setParameters(config.security().serverParameters(this::isVoter))
               .setStateMachine(stateMachine)
               .setOption(RaftStorage.StartupOption.RECOVER)
               .build();
+      synchronized (this) {
+        if (closed.get()) {
+          built.close();
+          return;
+        }
+        server = built;
+      }
+      built.start();
     } catch (IOException e) {
-      timer.shutdownNow();
-      throw new UncheckedIOException("cannot create the placement peer " + config.nodeId(), e);
+      close();
+      throw new UncheckedIOException("placement peer " + config.nodeId() + " failed to start", e);
+    }
+    synchronized (this) {
+      if (closed.get()) {
+        return;
+      }
+      client =
+          RatisPlacementClient.connect(
+              config.groupName(),
+              config.peers(),
+              Duration.ofSeconds(10),
+              Duration.ofSeconds(30),
+              config.security());
+      long every = config.tickInterval().toMillis();
+      timer.scheduleWithFixedDelay(this::leaderDuties, every, every, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Starts the Raft server and the leader duties. */
-  public CompletableFuture<Void> start() {
-    return CompletableFuture.runAsync(
-        () -> {
-          try {
-            server.start();
-          } catch (IOException e) {
-            close();
-            throw new UncheckedIOException(
-                "placement peer " + config.nodeId() + " failed to start", e);
-          }
-          client =
-              RatisPlacementClient.connect(
-                  config.groupName(),
-                  config.peers(),
-                  Duration.ofSeconds(10),
-                  Duration.ofSeconds(30),
-                  config.security());
-          long every = config.tickInterval().toMillis();
-          timer.scheduleWithFixedDelay(this::leaderDuties, every, every, TimeUnit.MILLISECONDS);
-        });
+  /**
+   * Whether Raft traffic may come from node {@code id}: a configured voter, or a member of this
+   * server's configuration now (voters added since it started included).
+   */
+  private boolean isVoter(String id) {
+    if (config.peers().containsKey(id)) {
+      return true;
+    }
+    RaftServer s = server;
+    if (s == null) {
+      return false;
+    }
+    try {
+      RaftConfiguration conf = s.getDivision(group.getGroupId()).getRaftConf();
+      return conf.getPeer(RaftPeerId.valueOf(id), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
+          != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * While this node's Raft storage is lost and the group still lists it, why its server does not
+   * start (ADR 29); empty otherwise.
+   */
+  public Optional<String> waiting() {
+    return Optional.ofNullable(startup.waiting());
   }
 
   /** Whether this peer currently leads the group. */
   public boolean isLeader() {
+    RaftServer s = server;
     try {
-      return !closed.get() && server.getDivision(group.getGroupId()).getInfo().isLeader();
+      return !closed.get() && s != null && s.getDivision(group.getGroupId()).getInfo().isLeader();
     } catch (IOException e) {
       return false;
     }
@@ -201,10 +302,14 @@ public final class RatisPlacementPeer implements AutoCloseable {
    * in the group is down even though a majority may still commit.
    */
   public OptionalLong longestFollowerSilenceMillis() {
+    RaftServer s = server;
+    if (s == null) {
+      return OptionalLong.empty();
+    }
     try {
       // One snapshot of the role: a peer becomes leader before its leader state exists, and a
       // leader without that state would otherwise report no follower, hence no silence.
-      RoleInfoProto role = server.getDivision(group.getGroupId()).getInfo().getRoleInfoProto();
+      RoleInfoProto role = s.getDivision(group.getGroupId()).getInfo().getRoleInfoProto();
       if (closed.get() || role.getRole() != RaftPeerRole.LEADER || !role.hasLeaderInfo()) {
         return OptionalLong.empty();
       }
@@ -264,11 +369,23 @@ public final class RatisPlacementPeer implements AutoCloseable {
       return;
     }
     timer.shutdownNow();
-    if (client != null) {
-      client.close();
+    if (membership != null) {
+      membership.close();
+    }
+    RatisPlacementClient c;
+    RaftServer s;
+    synchronized (this) {
+      c = client;
+      s = server;
+    }
+    if (c != null) {
+      c.close();
+    }
+    if (s == null) {
+      return;
     }
     try {
-      server.close();
+      s.close();
     } catch (IOException e) {
       LOG.warn("closing placement peer {}: {}", config.nodeId(), e.toString());
     }

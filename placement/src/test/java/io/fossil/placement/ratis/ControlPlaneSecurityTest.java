@@ -55,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The placement group over mutual TLS with real certificates (ADR 27): three voters on loopback,
  * each with a node certificate from the test CA, attacked by callers without a certificate, with a
  * certificate from another CA, with a node certificate speaking for another node, and through the
- * Ratis admin service. Each attack asserts that placement did not change.
+ * Ratis admin service (whose membership change only a voter may use, ADR 29). Each attack asserts
+ * that placement did not change.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -185,15 +186,22 @@ class ControlPlaneSecurityTest {
   }
 
   @Test
-  void theAdminServiceIsRefusedEvenToAVoter() throws Exception {
+  void theAdminServiceChangesVotersOnlyForAVoterAndNothingElseForAnyone() throws Exception {
     PlacementView before = settledView();
     RaftGroup g = RatisGroups.group(group.name, group.addresses);
     RaftPeer p1 = g.getPeer(org.apache.ratis.protocol.RaftPeerId.valueOf("p1"));
-    try (RaftClient c = rawClient(tls(nodes.get("p1")))) {
+    try (RaftClient c = rawClient(tls(nodes.get("n2")))) {
+      // A node that is not a voter may read the group's information, not change its voters.
+      assertThat(c.getGroupManagementApi(p1.getId()).info(g.getGroupId()).isSuccess()).isTrue();
       assertThatThrownBy(() -> c.admin().setConfiguration(List.of(p1)))
           .hasStackTraceContaining("PERMISSION_DENIED");
+    }
+    try (RaftClient c = rawClient(tls(nodes.get("p1")))) {
+      // Not even a voter may remove the group or take snapshots through it (ADR 27).
       assertThatThrownBy(
               () -> c.getGroupManagementApi(p1.getId()).remove(g.getGroupId(), true, false))
+          .hasStackTraceContaining("PERMISSION_DENIED");
+      assertThatThrownBy(() -> c.getSnapshotManagementApi(p1.getId()).create(3_000))
           .hasStackTraceContaining("PERMISSION_DENIED");
     }
     assertUnchanged(before);

@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.ratis.util.ExitUtils;
 
 /**
@@ -97,8 +100,38 @@ final class TestGroup implements AutoCloseable {
 
   /** Starts every voter. */
   void startAll() throws Exception {
-    for (String id : addresses.keySet()) {
+    for (String id : List.copyOf(addresses.keySet())) {
       start(id);
+    }
+  }
+
+  /**
+   * Gives a new node {@code id} a free loopback port for its Raft address, so it can be started and
+   * added to the group; voters started after this also know it.
+   */
+  String newAddress(String id) throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      String address = "127.0.0.1:" + s.getLocalPort();
+      addresses.put(id, address);
+      return address;
+    }
+  }
+
+  /** The running peer of {@code id}. */
+  RatisPlacementPeer peer(String id) {
+    return peers.stream().filter(p -> p.nodeId().equals(id)).findFirst().orElseThrow();
+  }
+
+  /** Deletes voter {@code id}'s Raft storage, as a lost disk would (stop it first). */
+  void wipe(String id) throws IOException {
+    Path root = dir.resolve(id);
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
