@@ -85,7 +85,7 @@ public final class Chaos implements Callable<Integer> {
   int nodes = 3;
 
   @Option(names = "--lease-ms", description = "lease length (default: ${DEFAULT-VALUE})")
-  long leaseMillis = 2_000;
+  long leaseMillis = 4_000;
 
   @Option(names = "--workers", description = "appending clients (default: ${DEFAULT-VALUE})")
   int workers = 6;

@@ -76,7 +76,7 @@ final class CommandCodec {
     int tag = in.readByte();
     return switch (tag) {
       case 1 -> new ReserveSequences(in.readUTF(), in.readLong(), in.readLong());
-      case 2 -> new Register(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF());
+      case 2 -> new Register(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF(), format >= 4);
       case 3 -> new Heartbeat(in.readUTF(), in.readLong());
       case 4 -> new Leave(in.readUTF(), in.readLong());
       case 5 -> new Tick();

@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What placement does on every membership command and tick: expire lapsed leases, assign the ring,
@@ -13,6 +15,8 @@ import java.util.TreeMap;
  * machine's apply thread.
  */
 final class Housekeeping {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
 
   private final CommandRecords records;
   private final PlacementState state;
@@ -28,6 +32,12 @@ final class Housekeeping {
     if (now >= state.graceUntil()) {
       for (Member m : state.members()) {
         if (m.leaseDeadline() < now) {
+          LOG.info(
+              "placement: the lease of node {} (incarnation {}) lapsed {} ms ago; its segments"
+                  + " get successors",
+              m.nodeId(),
+              m.incarnation(),
+              now - m.leaseDeadline());
           records.emit(new PlacementRecord.MemberRemoved(m.nodeId()));
         }
       }
@@ -45,12 +55,16 @@ final class Housekeeping {
     if (live.isEmpty()) {
       return;
     }
+    // A member that just registered (a node restarting, warming up) gets orphans only when no
+    // settled member is live, and no segment of a live owner until it has settled (ADR 30).
+    List<Member> settled = live.stream().filter(m -> m.settled(now, state.config())).toList();
+    List<Member> heirs = settled.isEmpty() ? live : settled;
     for (Segment s : state.openSegments()) {
       if (!isLiveOwner(s) && records.hasSequences(1)) {
-        records.successor(s, leastLoaded(live, null).nodeId());
+        records.successor(s, leastLoaded(heirs, null).nodeId());
       }
     }
-    rebalance(live);
+    rebalance(live, settled);
     for (Member m : state.members()) {
       if (m.leaving() && load(m.nodeId()) == 0) {
         records.emit(new PlacementRecord.MemberRemoved(m.nodeId()));
@@ -85,12 +99,16 @@ final class Housekeeping {
     }
   }
 
-  private void rebalance(List<Member> live) {
+  /** Moves segments from the most loaded live member to the least loaded settled one. */
+  private void rebalance(List<Member> live, List<Member> settled) {
+    if (settled.isEmpty()) {
+      return;
+    }
     for (int moves = 0;
         moves < state.config().maxMovesPerTick() && records.hasSequences(1);
         moves++) {
       Member most = live.stream().max(byLoad()).orElseThrow();
-      Member least = leastLoaded(live, null);
+      Member least = leastLoaded(settled, null);
       if (load(most.nodeId()) - load(least.nodeId()) <= 1) {
         return;
       }

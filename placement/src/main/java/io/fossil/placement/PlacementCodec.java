@@ -15,11 +15,14 @@ import java.util.List;
  * told "empty" (-1) from "not known yet" ({@link Segment#FINAL_UNKNOWN}) in final counters; in
  * format 1, -1 meant not known. Format 3 added the Raft term to snapshots, and marks a command
  * written by a client that knows the state machine tracks terms (see {@link #tracksTerms}); its
- * encoding is otherwise format 2's. Stateless and thread-safe.
+ * encoding is otherwise format 2's. Format 4 added each member's join time to views and snapshots;
+ * a {@link PlacementCommand.Register} of format 4 or later makes a member that must settle before
+ * rebalancing gives it segments (ADR 30), an older one a member settled at once, as it was when it
+ * was written. Stateless and thread-safe.
  */
 public final class PlacementCodec {
 
-  private static final int FORMAT = 3;
+  private static final int FORMAT = 4;
 
   private PlacementCodec() {}
 
@@ -35,6 +38,11 @@ public final class PlacementCodec {
 
   public static PlacementCommand decodeCommand(byte[] bytes) {
     return read(bytes, CommandCodec::readCommand);
+  }
+
+  /** The format an encoded form was written in (its first byte). */
+  public static int format(byte[] encoded) {
+    return encoded.length > 0 ? encoded[0] : 0;
   }
 
   /**
@@ -88,7 +96,7 @@ public final class PlacementCodec {
           long lease = in.readLong();
           long nextSeq = in.readLong();
           long lastSeq = in.readLong();
-          List<Member> members = PlacementFields.readMembers(in);
+          List<Member> members = PlacementFields.readMembers(in, format);
           List<Segment> segments = PlacementFields.readSegments(in, format);
           return new PlacementView(
               version, time, clusterId, members, segments, lease, nextSeq, lastSeq);
@@ -125,7 +133,7 @@ public final class PlacementCodec {
           long maxEpoch = in.readLong();
           long graceUntil = in.readLong();
           long term = format >= 3 ? in.readLong() : 0;
-          List<Member> members = PlacementFields.readMembers(in);
+          List<Member> members = PlacementFields.readMembers(in, format);
           List<Segment> segments = PlacementFields.readSegments(in, format);
           return PlacementState.restored(
               config,

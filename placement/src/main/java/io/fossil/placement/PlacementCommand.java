@@ -17,9 +17,20 @@ public sealed interface PlacementCommand {
   record ReserveSequences(String clusterId, long firstSeq, long lastSeq)
       implements PlacementCommand {}
 
-  /** A node process announces itself; a new incarnation replaces the old one's leases. */
-  record Register(String nodeId, long incarnation, String httpAddress, String raftAddress)
-      implements PlacementCommand {}
+  /**
+   * A node process announces itself; a new incarnation replaces the old one's leases. {@code
+   * settles}: the member waits {@link PlacementConfig#rebalanceDelayMillis()} before rebalancing
+   * gives it segments (ADR 30); false only for a command logged before that rule (format 3 or
+   * older), which replays as it applied then.
+   */
+  record Register(
+      String nodeId, long incarnation, String httpAddress, String raftAddress, boolean settles)
+      implements PlacementCommand {
+
+    public Register(String nodeId, long incarnation, String httpAddress, String raftAddress) {
+      this(nodeId, incarnation, httpAddress, raftAddress, true);
+    }
+  }
 
   /** Renews every lease of the node at once. */
   record Heartbeat(String nodeId, long incarnation) implements PlacementCommand {}

@@ -23,6 +23,13 @@ public record PlacementConfig(
     int maxMovesPerTick,
     int maxOpenSegments) {
 
+  /**
+   * How many lease lengths a member must have been registered before rebalancing gives it segments
+   * (ADR 30): a node that just restarted is still warming up, and a segment moved onto it then is a
+   * second hand-over that clients notice.
+   */
+  public static final int REBALANCE_DELAY_LEASES = 5;
+
   /** The default cap on open segments. */
   public static final int DEFAULT_MAX_OPEN_SEGMENTS = 1024;
 
@@ -65,6 +72,15 @@ public record PlacementConfig(
         leaseMillis,
         maxMovesPerTick,
         Math.max(DEFAULT_MAX_OPEN_SEGMENTS, ringSegments));
+  }
+
+  /**
+   * How long (log time, ms) a member must have been registered before rebalancing moves segments
+   * from live owners onto it: {@value #REBALANCE_DELAY_LEASES} leases. Orphaned segments (whose
+   * owner is gone) go to settled members first, to a new member only when no other is live.
+   */
+  public long rebalanceDelayMillis() {
+    return REBALANCE_DELAY_LEASES * leaseMillis;
   }
 
   /** This policy with another cap on open segments (0: none). */

@@ -67,6 +67,9 @@ public final class PlacementController {
    */
   static final int JUMP_DIVISOR = 4;
 
+  // The grace the command being executed grants (it depends on the command's format).
+  private long graceMillis;
+
   /**
    * Executes one command at log time {@code logTime} (clamped so time never goes backwards),
    * without a Raft term: neither a new term nor a jump in log time grants grace, as for a command
@@ -84,6 +87,18 @@ public final class PlacementController {
    * the segments of every node that did not reach the new leader first.
    */
   public Result execute(PlacementCommand command, long logTime, long term) {
+    return execute(command, logTime, term, 3);
+  }
+
+  /**
+   * As {@link #execute(PlacementCommand, long, long)}, for a command logged in encoding {@code
+   * format} ({@link PlacementCodec#format}): from format 4 on, the grace lasts half a lease (ADR
+   * 30), long enough for the members to renew with the new leader — they heartbeat eight times a
+   * lease — and short enough that a dead node that also led the group is replaced within a lease
+   * and a second; a command of an older format grants a whole lease, as it did when logged.
+   */
+  public Result execute(PlacementCommand command, long logTime, long term, int format) {
+    graceMillis = format >= 4 ? state.config().leaseMillis() / 2 : state.config().leaseMillis();
     records.begin();
     long previous = state.time();
     if (logTime > previous) {
@@ -117,15 +132,25 @@ public final class PlacementController {
    * even the clock's or the term's.
    */
   public Result execute(PlacementCommand command, long logTime, long term, Principal caller) {
+    return execute(command, logTime, term, 3, caller);
+  }
+
+  /**
+   * As {@link #execute(PlacementCommand, long, long, int)}, for a command {@code caller} sent: a
+   * command the caller may not send (ADR 27) is a {@link Code#FORBIDDEN} refusal that emits no
+   * record.
+   */
+  public Result execute(
+      PlacementCommand command, long logTime, long term, int format, Principal caller) {
     Optional<Rejected> refused = CallerCheck.refusal(command, caller, state);
     if (refused.isPresent()) {
       return new Result(List.of(), refused.get());
     }
-    return execute(command, logTime, term);
+    return execute(command, logTime, term, format);
   }
 
   private void grantGrace() {
-    records.emit(new PlacementRecord.GraceGranted(records.now() + state.config().leaseMillis()));
+    records.emit(new PlacementRecord.GraceGranted(records.now() + graceMillis));
   }
 
   private PlacementReply dispatch(PlacementCommand command) {
@@ -192,7 +217,7 @@ public final class PlacementController {
       existing.ifPresent(m -> records.emit(new PlacementRecord.MemberRemoved(m.nodeId())));
       records.emit(
           new PlacementRecord.MemberJoined(
-              c.nodeId(), c.incarnation(), c.httpAddress(), c.raftAddress()));
+              c.nodeId(), c.incarnation(), c.httpAddress(), c.raftAddress(), c.settles()));
     }
     housekeeping.run();
     return leased(c.nodeId());

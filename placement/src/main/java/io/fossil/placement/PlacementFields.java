@@ -27,6 +27,7 @@ final class PlacementFields {
       out.writeLong(m.lastHeartbeat());
       out.writeLong(m.leaseDeadline());
       out.writeBoolean(m.leaving());
+      out.writeLong(m.joinedAt());
     }
     out.writeInt(segments.size());
     for (Segment s : segments) {
@@ -54,7 +55,7 @@ final class PlacementFields {
     }
   }
 
-  static List<Member> readMembers(DataInputStream in) throws IOException {
+  static List<Member> readMembers(DataInputStream in, int format) throws IOException {
     int n = in.readInt();
     List<Member> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -66,7 +67,9 @@ final class PlacementFields {
               in.readUTF(),
               in.readLong(),
               in.readLong(),
-              in.readBoolean()));
+              in.readBoolean(),
+              // Before format 4 no join time was kept: such members count as long settled.
+              format >= 4 ? in.readLong() : Long.MIN_VALUE / 2));
     }
     return out;
   }

@@ -16,7 +16,9 @@ public sealed interface PlacementRecord {
   record SequencesReserved(String clusterId, long firstSeq, long lastSeq)
       implements PlacementRecord {}
 
-  record MemberJoined(String nodeId, long incarnation, String httpAddress, String raftAddress)
+  /** {@code settles}: see {@link PlacementCommand.Register#settles()}. */
+  record MemberJoined(
+      String nodeId, long incarnation, String httpAddress, String raftAddress, boolean settles)
       implements PlacementRecord {}
 
   record MemberRenewed(String nodeId) implements PlacementRecord {}

@@ -213,7 +213,9 @@ public final class PlacementState {
               r.raftAddress(),
               time,
               time + config.leaseMillis(),
-              false));
+              false,
+              // A member joined by a command older than the rule counts as settled at once.
+              r.settles() ? time : Long.MIN_VALUE / 2));
     } else if (record instanceof MemberRenewed r) {
       Member m = members.get(r.nodeId());
       check(m != null, "renewal of an unknown member", r);

@@ -186,6 +186,6 @@ final class TopologyCommands {
    * An owner record for a segment whose owner is gone and no one is live: housekeeping re-homes it.
    */
   private static Member placeholder(Segment s) {
-    return new Member(s.owner(), s.ownerIncarnation(), "", "", 0, 0, false);
+    return new Member(s.owner(), s.ownerIncarnation(), "", "", 0, 0, false, 0);
   }
 }

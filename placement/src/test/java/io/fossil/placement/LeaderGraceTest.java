@@ -80,6 +80,18 @@ class LeaderGraceTest {
   }
 
   @Test
+  void fromFormat4OnANewTermGrantsHalfALease() {
+    long now = 4 * STEP + STEP + 1;
+    controller.execute(new Heartbeat("n1", 1), now, 2, 4);
+    assertThat(state.member("n2")).as("n2 had no leader to renew with").isPresent();
+    assertThat(state.graceUntil()).isEqualTo(now + LEASE / 2);
+    controller.execute(new Heartbeat("n1", 1), now + LEASE / 4, 2, 4);
+    assertThat(state.member("n2")).isPresent();
+    controller.execute(new Tick(), now + LEASE / 2, 2, 4);
+    assertThat(state.member("n2")).as("the grace has ended").isEmpty();
+  }
+
+  @Test
   void aLogThatKeepsMovingExpiresASilentNodeAtItsDeadline() {
     controller.execute(new Tick(), LEASE, 1);
     assertThat(state.member("n2")).isPresent();

@@ -82,13 +82,62 @@ class LeaseExpiryTest {
   }
 
   @Test
-  void aJoiningNodeTakesSegmentsUntilLoadIsEven() {
+  void aJoiningNodeTakesSegmentsFromLiveOwnersOnlyOnceItHasSettled() {
+    long delay = state.config().rebalanceDelayMillis();
     controller.execute(new Register("n3", 1, "http://n3", "n3:1"), 1_000);
-    controller.execute(new Tick(), 1_001);
+    long t = 1_000;
+    for (; t < 1_000 + delay; t += LEASE / 2) {
+      heartbeatAll(t);
+      controller.execute(new Tick(), t + 1);
+      assertThat(ownedBy("n3")).as("n3 joined %d ms ago: not settled", t + 1 - 1_000).isEmpty();
+    }
+    heartbeatAll(t);
+    controller.execute(new Tick(), 1_000 + delay);
     assertThat(ownedBy("n3")).hasSizeGreaterThanOrEqualTo(1);
     int max = Math.max(ownedBy("n1").size(), Math.max(ownedBy("n2").size(), ownedBy("n3").size()));
     int min = Math.min(ownedBy("n1").size(), Math.min(ownedBy("n2").size(), ownedBy("n3").size()));
     assertThat(max - min).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void orphansGoToASettledMemberBeforeOneThatJustJoined() {
+    long settledAt = state.config().rebalanceDelayMillis();
+    keepAliveUntil(settledAt - LEASE / 2);
+    controller.execute(new Register("n3", 1, "http://n3", "n3:1"), settledAt);
+    // n2 goes silent; n1 and n3 keep heartbeating until n2's lease has passed.
+    controller.execute(new Heartbeat("n1", 1), settledAt + 1);
+    controller.execute(new Heartbeat("n3", 1), settledAt + 1);
+    controller.execute(new Tick(), settledAt + LEASE / 2 + 1);
+    assertThat(ownedBy("n2")).isEmpty();
+    assertThat(ownedBy("n1")).hasSize(4);
+    assertThat(ownedBy("n3")).as("n3 just joined: the orphans go to n1").isEmpty();
+  }
+
+  @Test
+  void orphansGoToANewMemberWhenNoSettledOneIsLive() {
+    long settledAt = state.config().rebalanceDelayMillis();
+    keepAliveUntil(settledAt - LEASE / 2);
+    // n1 restarts with a new incarnation while n2 goes silent: only the new n1 is live.
+    controller.execute(new Register("n1", 2, "http://n1", "n1:1"), settledAt);
+    controller.execute(new Tick(), settledAt + LEASE / 2 + 1);
+    assertThat(state.member("n2")).isEmpty();
+    assertThat(ownedBy("n1"))
+        .hasSize(4)
+        .allSatisfy(s -> assertThat(s.ownerIncarnation()).isEqualTo(2));
+  }
+
+  /** Every member heartbeats every half lease from the state's time until {@code until}. */
+  private void keepAliveUntil(long until) {
+    for (long t = state.time() + LEASE / 2; t < until; t += LEASE / 2) {
+      heartbeatAll(t);
+    }
+    heartbeatAll(until);
+  }
+
+  private void heartbeatAll(long time) {
+    for (Member m : state.members()) {
+      controller.execute(new Heartbeat(m.nodeId(), m.incarnation()), time);
+    }
   }
 
   @Test

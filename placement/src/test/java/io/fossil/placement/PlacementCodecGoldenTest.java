@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class PlacementCodecGoldenTest {
 
   private static final String DIGEST =
-      "add85010b7725c65e7f1458215ba1f8a92a248246973e84a2c9e986e731964c9";
+      "61c0a8e39b757cc7186b4398289e727859a916b53b54de01a1bd92c232b4cc79";
 
   private long term = 1;
 

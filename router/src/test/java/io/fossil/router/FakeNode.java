@@ -109,7 +109,7 @@ final class FakeNode implements NodeServices, AutoCloseable {
   }
 
   private static Member member(String id, String http) {
-    return new Member(id, 1, http, http, 0, Long.MAX_VALUE, false);
+    return new Member(id, 1, http, http, 0, Long.MAX_VALUE, false, 0);
   }
 
   /** Starts a real appender for {@code segment} and runs it on this node. */

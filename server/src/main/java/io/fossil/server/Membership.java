@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -58,8 +59,8 @@ final class Membership {
       Duration registerRetryDelay,
       Duration waitWarningInterval) {
 
-    /** Four heartbeats per lease ... */
-    static final int HEARTBEATS_PER_LEASE = 4;
+    /** Eight heartbeats per lease (ADR 30) ... */
+    static final int HEARTBEATS_PER_LEASE = 8;
 
     /** ... but not more often than every 50 ms. */
     static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
@@ -123,9 +124,13 @@ final class Membership {
   private final BooleanSupplier closing;
   private final LongSupplier nanoTime;
   private final LeaseKeeper lease;
-  // A heartbeat tick does not send another while one is under way, so an unreachable group meets
-  // no storm of calls; the same for a re-registration.
-  private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+  // When the heartbeat under way was sent (NONE: none is). A tick sends no other while it is
+  // younger than a heartbeat interval, so an unreachable group meets at most one call per interval;
+  // an older one (stuck on a leader that was paused or cut off, until its attempt times out) does
+  // not hold the next back, or the node would lose its lease to one lost call.
+  private static final long NONE = Long.MIN_VALUE;
+  private final AtomicLong heartbeatSentAt = new AtomicLong(NONE);
+  // One re-registration under way at a time.
   private final AtomicBoolean reregistering = new AtomicBoolean();
   // What readiness and the log say while the lease has lapsed.
   private volatile long lastAckNanos;
@@ -228,9 +233,15 @@ final class Membership {
             });
   }
 
-  /** Sends a heartbeat unless one is under way: the placement client bounds how long one takes. */
+  /**
+   * Sends a heartbeat unless one was sent less than a heartbeat interval ago and is still under way
+   * (the placement client bounds how long one takes).
+   */
   void heartbeat() {
-    if (!heartbeatInFlight.compareAndSet(false, true)) {
+    long now = nanoTime.getAsLong();
+    long sentAt = heartbeatSentAt.get();
+    if (sentAt != NONE && now - sentAt < config.heartbeatInterval().toNanos()
+        || !heartbeatSentAt.compareAndSet(sentAt, now)) {
       return;
     }
     CompletableFuture<LeaseKeeper.Renewal> sent;
@@ -241,7 +252,7 @@ final class Membership {
     }
     sent.whenComplete(
         (renewal, error) -> {
-          heartbeatInFlight.set(false);
+          heartbeatSentAt.compareAndSet(now, NONE);
           if (error != null) {
             placementFailed("a heartbeat", error);
             return;

@@ -127,7 +127,7 @@ public final class Node implements NodeServices, AutoCloseable {
             incarnation,
             placement,
             views,
-            // Heartbeats start in start(), once every part of the node is assigned.
+            // Heartbeats start in start(), once the node is registered.
             new Membership.Listener() {
               @Override
               public void leaseRenewed(long deadlineNanos) {
@@ -224,7 +224,15 @@ public final class Node implements NodeServices, AutoCloseable {
   public CompletableFuture<Void> start() {
     return membership
         .start(placement.start())
-        .thenCompose(x -> placement.view())
+        .thenCompose(
+            x -> {
+              // Heartbeats start as soon as the node is registered: the rest of the start (HTTP,
+              // TLS, the first appenders) can take longer than a lease on a loaded machine, and a
+              // node that stays silent that long is expired, its segments moved twice (ADR 30).
+              long every = membership.heartbeatInterval().toMillis();
+              timer.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+              return placement.view();
+            })
         .thenCompose(
             v -> {
               ownership.onView(v);
@@ -233,8 +241,6 @@ public final class Node implements NodeServices, AutoCloseable {
             })
         .thenAccept(
             port -> {
-              long every = membership.heartbeatInterval().toMillis();
-              timer.scheduleWithFixedDelay(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
               compaction.start();
               follower.start();
               warning().ifPresent(w -> LOG.warn("node {}: {}", config.nodeId(), w));

@@ -81,7 +81,16 @@ final class PlacementConnection implements PlacementClient {
 
     static final long SNAPSHOT_EVERY = 10_000;
 
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * One attempt of a placement call waits a quarter of the lease (within these bounds): an
+     * attempt sent to a leader that was paused or cut off must time out, and the call move on to
+     * the new leader, while the node's lease still holds (ADR 30).
+     */
+    static final Duration MIN_REQUEST_TIMEOUT = Duration.ofMillis(250);
+
+    static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(3);
+
+    static final int REQUEST_TIMEOUTS_PER_LEASE = 4;
 
     Config {
       Objects.requireNonNull(nodeId, "nodeId");
@@ -112,6 +121,12 @@ final class PlacementConnection implements PlacementClient {
     static Config of(NodeConfig node) {
       long leaseMillis = node.placement().leaseMillis();
       Duration lease = Duration.ofMillis(leaseMillis);
+      Duration requestTimeout =
+          Duration.ofMillis(
+              Math.min(
+                  MAX_REQUEST_TIMEOUT.toMillis(),
+                  Math.max(
+                      MIN_REQUEST_TIMEOUT.toMillis(), leaseMillis / REQUEST_TIMEOUTS_PER_LEASE)));
       return new Config(
           node.nodeId(),
           node.voters(),
@@ -120,8 +135,8 @@ final class PlacementConnection implements PlacementClient {
           node.placement(),
           Duration.ofMillis(Math.max(MIN_RAFT_TICK.toMillis(), leaseMillis / RAFT_TICKS_PER_LEASE)),
           SNAPSHOT_EVERY,
-          REQUEST_TIMEOUT,
-          lease.compareTo(REQUEST_TIMEOUT) > 0 ? lease : REQUEST_TIMEOUT,
+          requestTimeout,
+          lease.compareTo(requestTimeout) > 0 ? lease : requestTimeout,
           node.raftBind(),
           node.security());
     }

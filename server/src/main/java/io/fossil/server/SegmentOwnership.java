@@ -117,7 +117,8 @@ final class SegmentOwnership {
       if (s.isEmpty() || !mine(s.get())) {
         appenders.remove(e.getKey());
         e.getValue().close();
-        LOG.debug("node {} stopped writing segment {}", nodeId, e.getKey());
+        LOG.info(
+            "node {} stopped writing segment {} (view {})", nodeId, e.getKey(), next.version());
       }
     }
     views.publish(next);
@@ -147,7 +148,14 @@ final class SegmentOwnership {
             System::nanoTime);
     appender.onBatchCommitted(n -> batchCommitted.accept(s.id(), n));
     appenders.put(s.id(), appender);
-    LOG.debug("node {} starts writing segment {} (epoch {})", nodeId, s.id(), s.epoch());
+    long startedAt = System.nanoTime();
+    LOG.info(
+        "node {} takes segment {} (epoch {}, view {}, {} ancestors to seal)",
+        nodeId,
+        s.id(),
+        s.epoch(),
+        in.version(),
+        ancestors.size());
     appender
         .start()
         .whenComplete(
@@ -158,6 +166,11 @@ final class SegmentOwnership {
                 appender.close();
                 return;
               }
+              LOG.info(
+                  "node {} writes segment {}: ancestors sealed, head recovered in {} ms",
+                  nodeId,
+                  s.id(),
+                  (System.nanoTime() - startedAt) / 1_000_000);
               unreportedSeals.putAll(finalCounters);
               reportSeals();
             });

@@ -208,10 +208,11 @@ final class PlacementStateMachine extends BaseStateMachine {
     synchronized (this) {
       // The entry's term lets the controller grant a new leader's grace itself (ADR 10).
       long term = PlacementCodec.tracksTerms(commandBytes) ? entry.getTerm() : 0;
+      int format = PlacementCodec.format(commandBytes);
       PlacementController.Result result =
           caller == null
-              ? controller.execute(command, logTime, term)
-              : controller.execute(command, logTime, term, caller);
+              ? controller.execute(command, logTime, term, format)
+              : controller.execute(command, logTime, term, format, caller);
       reply = PlacementCodec.encode(result.reply());
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       view = controller.state().view();

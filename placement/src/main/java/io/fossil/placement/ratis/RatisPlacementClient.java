@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -48,10 +49,13 @@ import org.slf4j.LoggerFactory;
  * client shape the rest (issue #8, a node left unready after a pause):
  *
  * <ul>
- *   <li>Commands travel in one ordered window: a command that is not answered holds back every
- *       later one, and once any command runs out of retries the window fails every command sent
- *       after it, forever. So a failed command replaces the Ratis client with a fresh one; the
- *       callers' next calls go through it.
+ *   <li>The async client sends commands in one ordered window: a command that is not answered holds
+ *       back every later one, and once any command runs out of retries the window fails every
+ *       command sent after it, forever. A heartbeat stuck behind a command sent to a leader that
+ *       just died would cost its node the lease (ADR 30). So commands go one by one through the
+ *       blocking client, each on its own with its own retries, on a small pool of threads; and a
+ *       failed command still replaces the Ratis client with a fresh one that starts at the next
+ *       voter.
  *   <li>Reads (views and long polls) go unordered, so a long poll never holds back a heartbeat, and
  *       a long poll waits on the server in slices shorter than {@code requestTimeout}, so a quiet
  *       placement is not mistaken for a lost answer.
@@ -66,7 +70,10 @@ public final class RatisPlacementClient implements PlacementClient {
   /** Calls outstanding at once; one more fails at once instead of blocking its caller. */
   static final int MAX_OUTSTANDING = 512;
 
-  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+
+  /** Threads that wait for commands (each blocks while its command is retried). */
+  static final int COMMAND_THREADS = 16;
 
   /** Closes replaced Ratis clients away from the caller's thread (closing may wait a little). */
   private static final Executor CLOSER =
@@ -82,8 +89,18 @@ public final class RatisPlacementClient implements PlacementClient {
   private final Duration requestTimeout;
   private final Duration callTimeout;
   private final AtomicReference<RaftClient> client = new AtomicReference<>();
+  private final ExecutorService commands =
+      Executors.newFixedThreadPool(
+          COMMAND_THREADS,
+          r -> {
+            Thread t = new Thread(r, "fossil-placement-command");
+            t.setDaemon(true);
+            return t;
+          });
   private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
   private volatile boolean closed;
+  // The voter the current Ratis client sent its first attempt to (guarded by this).
+  private RaftPeerId firstTry;
 
   private RatisPlacementClient(
       RaftGroup group,
@@ -94,7 +111,8 @@ public final class RatisPlacementClient implements PlacementClient {
     this.security = security;
     this.requestTimeout = requestTimeout;
     this.callTimeout = callTimeout;
-    client.set(newRaftClient(group.getPeers().iterator().next().getId()));
+    firstTry = group.getPeers().iterator().next().getId();
+    client.set(newRaftClient(firstTry));
   }
 
   /**
@@ -176,8 +194,19 @@ public final class RatisPlacementClient implements PlacementClient {
   public CompletableFuture<PlacementReply> submit(PlacementCommand command) {
     Message message =
         Message.valueOf(UnsafeByteOperations.unsafeWrap(PlacementCodec.encode(command)));
-    return call(c -> c.async().send(message), true, () -> command.getClass().getSimpleName())
+    return call(
+            c -> CompletableFuture.supplyAsync(() -> sendBlocking(c, message), commands),
+            true,
+            () -> command.getClass().getSimpleName())
         .thenApply(reply -> PlacementCodec.decodeReply(content(reply)));
+  }
+
+  private static RaftClientReply sendBlocking(RaftClient c, Message message) {
+    try {
+      return c.io().send(message);
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
   }
 
   @Override
@@ -265,7 +294,14 @@ public final class RatisPlacementClient implements PlacementClient {
       // hang rather than fail, so a fresh client that tried it again would hang again while the
       // rest of the group has long elected another leader. Start at the next voter instead; a
       // follower answers with the leader's id.
-      client.set(newRaftClient(nextPeer(failed.getLeaderId())));
+      // Ratis may have moved the failed client on to another voter already; the one after that
+      // must not wrap around to the voter the failed client started at.
+      RaftPeerId next = nextPeer(failed.getLeaderId());
+      if (next.equals(firstTry)) {
+        next = nextPeer(next);
+      }
+      firstTry = next;
+      client.set(newRaftClient(next));
     }
     LOG.warn(
         "placement call {} failed after {} ms ({}); the next calls go through a new Ratis client",
@@ -326,5 +362,6 @@ public final class RatisPlacementClient implements PlacementClient {
       last = client.get();
     }
     closeQuietly(last);
+    commands.shutdownNow();
   }
 }
