@@ -83,7 +83,7 @@ final class ClientCommands {
      */
     HttpResponse<String> send(HttpRequest.Builder request)
         throws IOException, InterruptedException {
-      HttpRequest first = request.timeout(Duration.ofSeconds(30)).build();
+      HttpRequest first = request.timeout(requestTimeout()).build();
       HttpRequest next = first;
       for (int hops = 0; ; hops++) {
         HttpResponse<String> response = exchange(next);
@@ -104,6 +104,11 @@ final class ClientCommands {
         }
         next = HttpRequest.newBuilder(first, (name, value) -> true).uri(target).build();
       }
+    }
+
+    /** How long one request may take; a command whose node works for longer says so. */
+    Duration requestTimeout() {
+      return Duration.ofSeconds(30);
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {

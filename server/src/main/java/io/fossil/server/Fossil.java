@@ -32,7 +32,8 @@ import picocli.CommandLine.Model.OptionSpec;
       ClientCommands.Append.class,
       ClientCommands.Read.class,
       ClientCommands.Tail.class,
-      ClientCommands.Cluster.class
+      ClientCommands.Cluster.class,
+      VotersCommand.class
     })
 public final class Fossil implements Runnable {
 

@@ -152,6 +152,33 @@ class SecureClientCommandsTest {
   }
 
   @Test
+  void votersShowsTheGroupAndARefusedChangeIsOneProblemLine() {
+    String ca = "--ca=" + secure.caCertificate();
+    String token = "--token-file=" + secure.adminToken();
+    Result list = run(new VotersCommand(), n -> null, "--url=" + url, ca, token);
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out())
+        .contains("leader n1")
+        .containsPattern("(?m)^n1 +127\\.0\\.0\\.1:\\d+ +leader +\\d+ +0 ms +yes$");
+
+    Result unknown = run(new VotersCommand.Remove(), n -> null, "--url=" + url, ca, token, "n9");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err())
+        .startsWith("HTTP 404: ")
+        .contains("n9 is not a voter")
+        .contains("urn:fossil:problem:unknown-voter");
+
+    Result unchanged = run(new VotersCommand.Add(), n -> null, "--url=" + url, ca, token, "n1");
+    assertThat(unchanged.exit()).isEqualTo(1);
+    assertThat(unchanged.err()).startsWith("HTTP 409: ").contains("voters-unchanged");
+
+    Result reader =
+        run(new VotersCommand(), Map.of("FOSSIL_TOKEN", readerToken)::get, "--url=" + url, ca);
+    assertThat(reader.exit()).isEqualTo(1);
+    assertThat(reader.err()).startsWith("HTTP 403: ").contains("admin");
+  }
+
+  @Test
   void withoutATokenItIsA401ThatSaysHowToSendOne() {
     Result r =
         run(
