@@ -106,9 +106,15 @@ public final class Node implements NodeServices, AutoCloseable {
 
   /**
    * As above, issuing this process its incarnation from the store at {@code wallClock}'s time: a
-   * read and a compare-and-set, within the startup timeout ({@link Incarnations}).
+   * read and a compare-and-set, within the startup timeout ({@link Incarnations}). The placement
+   * policy every voter must share comes from the store too ({@link SharedPolicy}).
    */
-  Node(NodeConfig config, KvStore store, HttpRuntime runtime, Clock wallClock) {
+  Node(NodeConfig requested, KvStore store, HttpRuntime runtime, Clock wallClock) {
+    // Every part below is built from the agreed configuration.
+    NodeConfig config =
+        requested.withPlacement(
+            SharedPolicy.agree(
+                store, requested.nodeId(), requested.placement(), requested.startupTimeout()));
     this.config = config;
     this.runtime = runtime;
     this.incarnation =
@@ -380,6 +386,11 @@ public final class Node implements NodeServices, AutoCloseable {
   /** Waits (up to the applied wait) until this node's view has reached {@code version}. */
   private CompletableFuture<PlacementView> awaitApplied(long version) {
     return views.await(version - 1, timings.appliedWait());
+  }
+
+  /** The placement as this node's voter applied it, if it runs one (diagnostics and tests). */
+  Optional<PlacementView> voterView() {
+    return placement.voterView();
   }
 
   @Override

@@ -66,6 +66,23 @@ public record NodeConfig(
         null);
   }
 
+  /** This configuration with another placement policy. */
+  NodeConfig withPlacement(PlacementConfig placement) {
+    return new NodeConfig(
+        nodeId,
+        http,
+        advertisedHttp,
+        voters,
+        raftDir,
+        placement,
+        appender,
+        startupTimeout,
+        compaction,
+        raftBind,
+        security,
+        adminHttp);
+  }
+
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(security, "security");

@@ -255,6 +255,12 @@ final class PlacementConnection implements PlacementClient {
     return p == null ? Optional.empty() : p.waiting();
   }
 
+  /** The placement as this node's voter applied it, if it runs one (diagnostics and tests). */
+  Optional<PlacementView> voterView() {
+    RatisPlacementPeer p = peer;
+    return p == null || p.waiting().isPresent() ? Optional.empty() : Optional.of(p.localView());
+  }
+
   private static <T> CompletableFuture<T> notConnected() {
     return CompletableFuture.failedFuture(
         new IllegalStateException("not connected to the placement group yet"));

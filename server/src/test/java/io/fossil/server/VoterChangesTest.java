@@ -10,15 +10,19 @@ import io.fossil.kv.KvStore;
 import io.fossil.kv.KvStores;
 import io.fossil.owner.SegmentAppender;
 import io.fossil.placement.PlacementConfig;
+import io.fossil.placement.Segment;
 import io.fossil.router.HttpApi;
 import io.fossil.router.HttpRuntime;
 import io.fossil.security.ClientCredentials;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,6 +44,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Issue 33's voters, end to end (ADR 29): real nodes in one process, each with its placement voter
@@ -129,9 +134,24 @@ class VoterChangesTest {
     problem(post("n1", "{\"add\": {\"n1\": null}}"), 409, "voters-unchanged");
     int before = writer.acknowledged();
 
-    HttpResponse<String> replaced = post("n1", "{\"replace\": \"n2\"}");
-    assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
-    assertThat(ids(JSON.readTree(replaced.body()))).containsExactly("n1", "n2", "n3");
+    // What an operator runs: fossil voters replace n2.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    VotersCommand.Replace replace = new VotersCommand.Replace();
+    replace.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+    replace.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+    replace.environment = n -> null;
+    int exit =
+        new CommandLine(replace)
+            .execute(
+                "--url=" + url("n1"),
+                "--ca=" + secure.caCertificate(),
+                "--token-file=" + secure.adminToken(),
+                "n2");
+    assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .containsPattern("(?m)^n2 +127\\.0\\.0\\.1:\\d+ +(follower|leader) ");
+    assertThat(ids(getVoters("n1"))).containsExactly("n1", "n2", "n3");
     assertThat(back.warning()).isEmpty();
     await().atMost(BOUND).until(() -> allHealthy(getVoters("n3"), 3));
 
@@ -143,11 +163,13 @@ class VoterChangesTest {
   @Test
   void theGroupGrowsFromThreeVotersToFiveWhileAppendsGoOn() throws Exception {
     writer.awaitAppends(20);
-    // The new nodes know all five voters; the cluster exists, so their voters start outside the
+    // The new nodes know all five voters, and derive from them that a ring waits for five nodes,
+    // as fossil node does from --voters; the cluster exists, so their voters start outside the
     // group and wait to be added.
     Map<String, String> five = voters("n1", "n2", "n3", "n4", "n5");
-    startNode("n4", five);
-    startNode("n5", five);
+    PlacementConfig fiveExpected = new PlacementConfig(8, 5, 5_000, 4);
+    startNode("n4", five, fiveExpected);
+    startNode("n5", five, fiveExpected);
     await()
         .atMost(BOUND)
         .until(() -> nodes.values().stream().allMatch(n -> n.notReadyReason() == null));
@@ -162,6 +184,13 @@ class VoterChangesTest {
     assertThat(grown.statusCode()).as(grown.body()).isEqualTo(200);
     assertThat(ids(JSON.readTree(grown.body()))).containsExactly("n1", "n2", "n3", "n4", "n5");
     await().atMost(BOUND).until(() -> allHealthy(getVoters("n4"), 5));
+    // The new voters replayed the log from its start, ring assignment included, and apply it as
+    // the others did: the policy comes from the store, not from their own voter lists.
+    for (String id : List.of("n4", "n5")) {
+      await()
+          .atMost(BOUND)
+          .until(() -> openSegments(nodes.get(id)).equals(openSegments(nodes.get("n1"))));
+    }
 
     int before = writer.acknowledged();
     writer.awaitAppends(before + 20);
@@ -180,20 +209,30 @@ class VoterChangesTest {
   }
 
   private Node startNode(String id, Map<String, String> voters) throws Exception {
-    Node node = newNode(id, voters);
+    return startNode(id, voters, PLACEMENT);
+  }
+
+  private Node startNode(String id, Map<String, String> voters, PlacementConfig placement)
+      throws Exception {
+    Node node = newNode(id, voters, placement);
     node.start().get(90, TimeUnit.SECONDS);
     return node;
   }
 
   private Node newNode(String id, Map<String, String> voters) {
+    return newNode(id, voters, PLACEMENT);
+  }
+
+  private Node newNode(String id, Map<String, String> voters, PlacementConfig placement) {
     try {
-      return createNode(id, voters);
+      return createNode(id, voters, placement);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private Node createNode(String id, Map<String, String> voters) throws IOException {
+  private Node createNode(String id, Map<String, String> voters, PlacementConfig placement)
+      throws IOException {
     DevSecurity.NodeFiles files = secure.node(id);
     SecurityOptions security =
         new SecurityOptions(
@@ -217,7 +256,7 @@ class VoterChangesTest {
                 "127.0.0.1:" + port,
                 voters,
                 data.resolve("raft").resolve(id),
-                PLACEMENT,
+                placement,
                 SegmentAppender.Config.DEFAULT,
                 BOUND,
                 Compactor.Options.DEFAULTS,
@@ -227,6 +266,18 @@ class VoterChangesTest {
             runtime);
     nodes.put(id, node);
     return node;
+  }
+
+  /** The open segments and their owners as {@code node}'s voter applied them. */
+  private static Map<String, String> openSegments(Node node) {
+    Map<String, String> open = new java.util.TreeMap<>();
+    node.voterView()
+        .ifPresent(
+            v ->
+                v.segments().stream()
+                    .filter(Segment::isOpen)
+                    .forEach(s -> open.put(s.id().toString(), s.owner())));
+    return open;
   }
 
   private String url(String id) {

@@ -21,6 +21,7 @@ import java.util.Optional;
  *   ("cluster")                → (cluster id, highest segment sequence reserved), {@link ClusterRecord}
  *   ("node", nodeId)           → the last incarnation issued to the node id, {@link NodeIncarnation}
  *   ("voter", nodeId)          → the node has had placement Raft storage, {@link VoterRecord} (ADR 29)
+ *   ("policy")                 → placement policy fixed at the cluster's first start, {@link PolicyRecord}
  * </pre>
  *
  * <p>These bytes are the format of every store written so far: they never change (the golden test
@@ -39,6 +40,7 @@ public final class Keyspace {
   private static final String CLUSTER = "cluster";
   private static final String NODES = "node";
   private static final String VOTER = "voter";
+  private static final String POLICY = "policy";
 
   /** The families of keys, one per row of the table above. */
   public enum Kind {
@@ -50,7 +52,8 @@ public final class Keyspace {
     CURSOR,
     CLUSTER,
     NODE,
-    VOTER
+    VOTER,
+    POLICY
   }
 
   private Keyspace() {}
@@ -164,6 +167,11 @@ public final class Keyspace {
     return TupleKey.of(VOTER, nodeId);
   }
 
+  /** The one key of the placement policy record (a new array on each call). */
+  public static byte[] policyKey() {
+    return TupleKey.of(POLICY);
+  }
+
   // ------------------------------------------------------------------ any key
 
   /**
@@ -184,6 +192,7 @@ public final class Keyspace {
           case CLUSTER -> f.size() == 1 ? Kind.CLUSTER : null;
           case NODES -> shaped(f, String.class) ? Kind.NODE : null;
           case VOTER -> shaped(f, String.class) ? Kind.VOTER : null;
+          case POLICY -> f.size() == 1 ? Kind.POLICY : null;
           default -> null;
         };
     return Optional.ofNullable(kind);

@@ -34,6 +34,7 @@ class KeyspaceTest {
     assertThat(Keyspace.kindOf(Keyspace.clusterKey())).contains(Keyspace.Kind.CLUSTER);
     assertThat(Keyspace.kindOf(Keyspace.nodeKey("n1"))).contains(Keyspace.Kind.NODE);
     assertThat(Keyspace.kindOf(Keyspace.voterKey("n1"))).contains(Keyspace.Kind.VOTER);
+    assertThat(Keyspace.kindOf(Keyspace.policyKey())).contains(Keyspace.Kind.POLICY);
     assertThat(Keyspace.kindOf(Keyspace.eventRange(7).start())).isEmpty();
     assertThat(Keyspace.kindOf(Keyspace.cursorRange().start())).isEmpty();
   }

@@ -190,6 +190,13 @@ class StorageFormatGoldenTest {
   }
 
   @Test
+  void thePolicyRecord() {
+    assertHex(Keyspace.policyKey(), "02706f6c69637900");
+    assertHex(new PolicyRecord(3).encode(), "038000000000000003");
+    assertThat(PolicyRecord.decode(bytes("038000000000000003"))).isEqualTo(new PolicyRecord(3));
+  }
+
+  @Test
   void bytesWrittenBeforeReadBack() throws Exception {
     assertThat(
             Keyspace.counterOfEventKey(
