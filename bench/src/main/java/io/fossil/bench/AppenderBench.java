@@ -101,6 +101,13 @@ final class AppenderBench implements Callable<Integer> {
               + " (see the rocksdb: store URI).")
   String rocksDbOptions;
 
+  @Option(
+      names = "--ids",
+      description =
+          "Every event carries an id (random, never repeated), so each append also reads, checks"
+              + " and writes an event id key and hashes its payload (ADR 0013).")
+  boolean ids;
+
   private long nextSeq = System.currentTimeMillis() * 1000;
 
   @Override
@@ -116,13 +123,14 @@ final class AppenderBench implements Callable<Integer> {
     }
     try (BenchStore shared = freshStore ? null : BenchStore.open(cell.store)) {
       System.out.printf(
-          "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes per append, %d cores%n%n",
+          "# appender bench: %s, %d s per cell after %d s warm-up, 1 event of 256-400 bytes%s per append, %d cores%n%n",
           shared == null
               ? "a fresh rocksdb: store per cell"
                   + (rocksDbOptions == null ? "" : " (?" + rocksDbOptions + ")")
               : shared.uri,
           cell.seconds,
           cell.warmup,
+          ids ? " with an id" : "",
           Runtime.getRuntime().availableProcessors());
       System.out.println("| mode | streams | clients | appends/s | p50 ms | p99 ms |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
@@ -161,7 +169,7 @@ final class AppenderBench implements Callable<Integer> {
     appender.start().get(60, TimeUnit.SECONDS);
     String prefix = "b" + seq + "-";
     if (mode.equals("warm")) {
-      prime(appender, prefix, streamCount, primeEvents == null ? streamCount : primeEvents);
+      prime(appender, prefix, streamCount, primeEvents == null ? streamCount : primeEvents, ids);
     }
     RocksDbKvStore rocks = kv instanceof RocksDbKvStore r ? r : null;
     if (rocks != null && settle) {
@@ -179,7 +187,19 @@ final class AppenderBench implements Callable<Integer> {
       SplittableRandom random = new SplittableRandom(seq * 31 + c);
       CompletableFuture<Void> f = new CompletableFuture<>();
       finished.add(f);
-      loop(appender, mode, prefix, streamCount, random, latency, done, failures, fresh, stop, f);
+      loop(
+          appender,
+          mode,
+          prefix,
+          streamCount,
+          ids,
+          random,
+          latency,
+          done,
+          failures,
+          fresh,
+          stop,
+          f);
     }
     TimeUnit.SECONDS.sleep(cell.warmup); // a fixed warm-up period, not a wait for a condition
     System.err.printf(
@@ -338,7 +358,8 @@ final class AppenderBench implements Callable<Integer> {
    * Appends {@code events} events (at least one to every stream, so that every head is cached),
    * round robin over the streams, 256 in flight, printing progress on long primes.
    */
-  private static void prime(SegmentAppender appender, String prefix, int streamCount, long events)
+  private static void prime(
+      SegmentAppender appender, String prefix, int streamCount, long events, boolean ids)
       throws Exception {
     long total = Math.max(events, streamCount);
     long started = System.nanoTime();
@@ -346,7 +367,7 @@ final class AppenderBench implements Callable<Integer> {
     List<CompletableFuture<AppendResult>> wave = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(streamCount);
     for (long i = 0; i < total; i++) {
-      wave.add(appender.append(request(prefix + (i % streamCount), random)));
+      wave.add(appender.append(request(prefix + (i % streamCount), ids, random)));
       if (wave.size() == 256 || i == total - 1) {
         CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         for (CompletableFuture<AppendResult> f : wave) {
@@ -368,11 +389,16 @@ final class AppenderBench implements Callable<Integer> {
     }
   }
 
-  private static AppendRequest request(String stream, SplittableRandom random) {
+  private static AppendRequest request(String stream, boolean ids, SplittableRandom random) {
     byte[] data = new byte[256 + random.nextInt(145)];
     random.nextBytes(data);
+    // 128 random bits: ids never repeat, so every append is new.
+    String id =
+        ids
+            ? Long.toHexString(random.nextLong()) + "-" + Long.toHexString(random.nextLong())
+            : null;
     return new AppendRequest(
-        stream, AppendRequest.ANY, List.of(new ProposedEvent(null, "Measured", data, null)));
+        stream, AppendRequest.ANY, List.of(new ProposedEvent(id, "Measured", data, null)));
   }
 
   private static void loop(
@@ -380,6 +406,7 @@ final class AppenderBench implements Callable<Integer> {
       String mode,
       String prefix,
       int streamCount,
+      boolean ids,
       SplittableRandom random,
       Recorder latency,
       AtomicLong done,
@@ -397,7 +424,7 @@ final class AppenderBench implements Callable<Integer> {
             : prefix + random.nextInt(streamCount);
     long start = System.nanoTime();
     appender
-        .append(request(stream, random))
+        .append(request(stream, ids, random))
         .whenComplete(
             (r, e) -> {
               latency.recordValue((System.nanoTime() - start) / 1000);
@@ -411,6 +438,7 @@ final class AppenderBench implements Callable<Integer> {
                   mode,
                   prefix,
                   streamCount,
+                  ids,
                   random,
                   latency,
                   done,
