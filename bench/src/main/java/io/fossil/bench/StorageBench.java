@@ -294,7 +294,7 @@ final class StorageBench implements Callable<Integer> {
         }
         b.put(Keyspace.eventKey(segment, c), payload);
         b.put(indexKey, StreamIndex.indexValue(segment, c));
-        b.put(idKey, StreamIndex.idValue(position, 0x5eedL));
+        b.put(idKey, StreamIndex.idValue(position, position, 0x5eedL, 0x5eedL));
       }
       return b.build();
     }

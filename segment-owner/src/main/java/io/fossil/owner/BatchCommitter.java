@@ -153,7 +153,7 @@ final class BatchCommitter {
         Pending p = batch.get(k);
         AppendRequest r = p.request;
         long head = headsRead.get(k);
-        AppendResult early = StoredIds.check(r, idsRead.get(k));
+        AppendResult early = StoredIds.check(r, p.payloadHashes, idsRead.get(k));
         if (early == null
             && r.expectedPosition() != AppendRequest.ANY
             && r.expectedPosition() != head) {
@@ -171,7 +171,8 @@ final class BatchCommitter {
           wb.requirePresent(Keyspace.indexKey(r.stream(), head));
         }
         long position = head + 1;
-        for (ProposedEvent e : r.events()) {
+        for (int i = 0; i < r.events().size(); i++) {
+          ProposedEvent e = r.events().get(i);
           byte[] key = Keyspace.eventKey(segment.seq(), counter);
           byte[] record =
               EventRecord.encode(
@@ -187,7 +188,11 @@ final class BatchCommitter {
           if (e.id() != null) {
             byte[] idKey = Keyspace.idKey(r.stream(), e.id());
             wb.requireAbsent(idKey);
-            keyPuts.add(new Mutation.Put(idKey, StreamIndex.idValue(position, e.payloadHash())));
+            keyPuts.add(
+                new Mutation.Put(
+                    idKey,
+                    StreamIndex.idValue(
+                        position, head + 1, p.payloadHashes[2 * i], p.payloadHashes[2 * i + 1])));
           }
           position++;
           counter++;

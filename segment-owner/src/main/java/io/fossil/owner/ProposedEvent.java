@@ -15,24 +15,6 @@ public record ProposedEvent(String id, String type, byte[] data, byte[] metadata
     metadata = metadata == null ? new byte[0] : metadata;
   }
 
-  /** A stable 64-bit hash of type, data and metadata, stored with the id to detect reuse. */
-  public long payloadHash() {
-    long h = 0xcbf29ce484222325L;
-    h = fnv(h, type.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    h = fnv(h, new byte[] {0});
-    h = fnv(h, data);
-    h = fnv(h, new byte[] {0});
-    return fnv(h, metadata);
-  }
-
-  private static long fnv(long h, byte[] bytes) {
-    for (byte b : bytes) {
-      h ^= b & 0xFF;
-      h *= 0x100000001b3L;
-    }
-    return h;
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof ProposedEvent e

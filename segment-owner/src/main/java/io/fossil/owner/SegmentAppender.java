@@ -97,10 +97,26 @@ public final class SegmentAppender implements AutoCloseable {
   static final class Pending {
     final AppendRequest request;
     final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+
+    /**
+     * Per event, its payload hash ({@link PayloadHash}: high at 2i, low at 2i + 1), for events with
+     * an id; computed on the caller's thread, not the commit path's.
+     */
+    final long[] payloadHashes;
+
     int requeues;
 
     Pending(AppendRequest request) {
       this.request = request;
+      List<ProposedEvent> events = request.events();
+      this.payloadHashes = new long[2 * events.size()];
+      for (int i = 0; i < events.size(); i++) {
+        if (events.get(i).id() != null) {
+          long[] h = PayloadHash.of(events.get(i));
+          payloadHashes[2 * i] = h[0];
+          payloadHashes[2 * i + 1] = h[1];
+        }
+      }
     }
   }
 

@@ -16,9 +16,9 @@ final class StoredIds {
   /**
    * Null if the ids allow the append; otherwise the duplicate or conflict result. {@code stored}
    * holds, for each event of {@code r} in order, the value stored under its id (empty for none or
-   * no id).
+   * no id); {@code payloadHashes} their payloads' hashes ({@link SegmentAppender.Pending}).
    */
-  static AppendResult check(AppendRequest r, List<Optional<byte[]>> stored) {
+  static AppendResult check(AppendRequest r, long[] payloadHashes, List<Optional<byte[]>> stored) {
     int present = 0;
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
@@ -28,14 +28,14 @@ final class StoredIds {
         continue;
       }
       present++;
-      long[] v = StreamIndex.decodeIdValue(s.get());
+      StreamIndex.IdValue v = StreamIndex.decodeIdValue(s.get());
       ProposedEvent e = r.events().get(i);
-      if (v[1] != e.payloadHash()) {
+      if (!PayloadHash.matches(v, e, payloadHashes[2 * i], payloadHashes[2 * i + 1])) {
         return new AppendResult.IdempotencyConflict(
             r.stream(), e.id(), "this id is already stored with a different payload");
       }
-      first = Math.min(first, v[0]);
-      last = Math.max(last, v[0]);
+      first = Math.min(first, v.position());
+      last = Math.max(last, v.position());
     }
     if (present == 0) {
       return null;

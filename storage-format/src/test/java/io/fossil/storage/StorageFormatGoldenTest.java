@@ -1,6 +1,7 @@
 package io.fossil.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fossil.kv.KeyRange;
 import io.fossil.kv.KvStore;
@@ -85,8 +86,10 @@ class StorageFormatGoldenTest {
   @Test
   void indexAndIdValues() {
     assertHex(StreamIndex.indexValue(7, 42), "03800000000000000703800000000000002a");
-    assertHex(StreamIndex.idValue(5, 0x123456789abcdef0L), "03800000000000000503923456789abcdef0");
-    assertHex(StreamIndex.idValue(0, -2), "038000000000000000037ffffffffffffffe");
+    assertHex(
+        StreamIndex.idValue(5, 4, 0x123456789abcdef0L, -2),
+        "038000000000000005038000000000000004038000000000000001"
+            + "03923456789abcdef0037ffffffffffffffe");
   }
 
   @Test
@@ -207,10 +210,35 @@ class StorageFormatGoldenTest {
         .isEqualTo(5);
     assertThat(StreamIndex.decodeIndexValue(bytes("03800000000000000703800000000000002a")))
         .containsExactly(7, 42);
+    // Id values written before issue 33: (position, FNV-1a 64 of the payload).
     assertThat(StreamIndex.decodeIdValue(bytes("03800000000000000503923456789abcdef0")))
-        .containsExactly(5, 0x123456789abcdef0L);
+        .isEqualTo(
+            new StreamIndex.IdValue(
+                5,
+                StreamIndex.APPEND_NOT_RECORDED,
+                StreamIndex.PayloadHashKind.FNV1A_64,
+                0,
+                0x123456789abcdef0L));
     assertThat(StreamIndex.decodeIdValue(bytes("038000000000000000037ffffffffffffffe")))
-        .containsExactly(0, -2);
+        .isEqualTo(
+            new StreamIndex.IdValue(
+                0, StreamIndex.APPEND_NOT_RECORDED, StreamIndex.PayloadHashKind.FNV1A_64, 0, -2));
+    // Since: (position, first position of the append, 1 = SHA-256/128, high, low).
+    assertThat(
+            StreamIndex.decodeIdValue(
+                bytes(
+                    "038000000000000005038000000000000004038000000000000001"
+                        + "03923456789abcdef0037ffffffffffffffe")))
+        .isEqualTo(
+            new StreamIndex.IdValue(
+                5, 4, StreamIndex.PayloadHashKind.SHA256_128, 0x123456789abcdef0L, -2));
+    assertThatThrownBy(
+            () ->
+                StreamIndex.decodeIdValue(
+                    bytes(
+                        "038000000000000005038000000000000004038000000000000002"
+                            + "03923456789abcdef0037ffffffffffffffe")))
+        .hasMessageContaining("known format");
     assertThat(
             SegmentRecords.finalCounter(
                 bytes("038000000000000001038000000000000008038000000000000003")))
