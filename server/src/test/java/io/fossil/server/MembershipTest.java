@@ -202,7 +202,7 @@ class MembershipTest {
   @Test
   void defaultsFollowTheLease() {
     Membership.Config c = config(2);
-    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(1250)); // eight per lease
     assertThat(c.leaseMargin()).isEqualTo(MARGIN);
     assertThatThrownBy(
             () ->
