@@ -574,4 +574,32 @@ abstract class SegmentAppenderContract {
   private static AppendRequest one(String stream, ProposedEvent e) {
     return new AppendRequest(stream, AppendRequest.ANY, List.of(e));
   }
+
+  @Test
+  void aRetryOfEventsFromTwoAppendsIsAnIdempotencyConflict() throws Exception {
+    SegmentAppender s = started(store, S1, 1, 1, List.of());
+    await(s.append(req("two", -1, "e1"))); // append A: position 0
+    await(s.append(req("two", 0, "e2"))); // append B: position 1
+    assertThat(await(s.append(req("two", AppendRequest.ANY, "e1", "e2"))))
+        .as("not Duplicate(0, 1): e1 and e2 were never one append")
+        .isInstanceOf(AppendResult.IdempotencyConflict.class);
+    // With another append between them the range would cover an event the retry does not hold.
+    await(s.append(anon("gap", 1)));
+    await(s.append(req("gap", AppendRequest.ANY, "g1")));
+    await(s.append(anon("gap", 1)));
+    await(s.append(req("gap", AppendRequest.ANY, "g2")));
+    assertThat(await(s.append(req("gap", AppendRequest.ANY, "g1", "g2"))))
+        .isInstanceOf(AppendResult.IdempotencyConflict.class);
+    // One append's events out of their order are not that append either.
+    await(s.append(req("order", -1, "o1", "o2")));
+    assertThat(await(s.append(req("order", AppendRequest.ANY, "o2", "o1"))))
+        .isInstanceOf(AppendResult.IdempotencyConflict.class);
+    // The whole append, or a run of it, is still a retry.
+    assertThat(await(s.append(req("order", AppendRequest.ANY, "o1", "o2"))))
+        .isEqualTo(new AppendResult.Duplicate("order", 0, 1));
+    assertThat(await(s.append(req("order", AppendRequest.ANY, "o2"))))
+        .isEqualTo(new AppendResult.Duplicate("order", 1, 1));
+    assertThat(readStream("two")).hasSize(2);
+    assertThat(readStream("gap")).hasSize(4);
+  }
 }
